@@ -1,0 +1,5 @@
+"""Run the itinerant command line: ``python -m itinerant``."""
+
+from itinerant.cli import main
+
+main()

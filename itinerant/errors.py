@@ -1,0 +1,49 @@
+"""Exception and warning hierarchy of itinerant.
+
+The library raises these; the command line turns any :class:`ItinerantError` into
+one clear ``Error: ...`` message and exit code 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ItinerantError(Exception):
+    """Base class of every error itinerant reports to its user."""
+
+
+class ScenarioError(ItinerantError, ValueError):
+    """A scenario (or a file it names) is invalid; one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UnknownCommuneError(ScenarioError):
+    """A commune code or name is not in the territory."""
+
+
+class TerritoryError(ItinerantError, ValueError):
+    """A territory (bundled or user communes CSV) cannot be read."""
+
+
+class RoadNetworkError(ItinerantError):
+    """The road network cannot be loaded, downloaded, or used for a stop."""
+
+
+class SnappingError(RoadNetworkError):
+    """A stop lies too far from the road network, or cannot be reached on it."""
+
+
+class InfeasiblePlanError(ItinerantError):
+    """The week cannot be planned as asked (mandatory visit or crew impossible)."""
+
+
+class OutputError(ItinerantError, OSError):
+    """An output cannot be written."""
+
+
+class ApproximateDistancesWarning(UserWarning):
+    """No road network: travel times come from straight lines times a circuity factor."""

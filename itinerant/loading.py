@@ -1,0 +1,538 @@
+"""Read scenario YAML and territory CSV files, validate them, and report every problem at once."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from itinerant.errors import ScenarioError, TerritoryError
+from itinerant.scenario import Point, Scenario, TerritoryRef, format_time
+from itinerant.territory import Commune, Territory
+
+__all__ = [
+    "BUNDLED_TERRITORIES",
+    "check_scenario",
+    "format_validation_error",
+    "load_bundled_territory",
+    "load_scenario",
+    "load_territory",
+    "parse_communes_csv",
+    "read_text_file",
+    "resolve_week",
+]
+
+BUNDLED_TERRITORIES = {
+    "7-vallees": ("communes_7vallees.csv", "CC des 7 Vallées (Pas-de-Calais)", 0.214),
+}
+"""Bundled territories: name -> (file in itinerant/data, title, illectronism rate)."""
+
+Loc = tuple[str | int, ...]
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """Safe YAML loader that keeps ``14:30`` a string (YAML 1.1 reads it as 870)."""
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """Build a mapping, refusing a key given twice (PyYAML would keep the last silently)."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_ScenarioLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)"
+        r"|[-+]?0x[0-9a-fA-F_]+)$"
+    ),
+    list("-+0123456789"),
+)
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+        r"|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def read_text_file(path: Path, *, what: str) -> str:
+    """Read a UTF-8 text file (a BOM is accepted), or raise with a clear message."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        msg = f"{path}: {what} not found"
+        raise ScenarioError([msg]) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a folder, not a {what}"
+        raise ScenarioError([msg]) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the {what} ({exc.strerror})"
+        raise ScenarioError([msg]) from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path}: the {what} is not UTF-8 text (byte {exc.start}); "
+            "save it as UTF-8 (e.g. from LibreOffice: 'Unicode (UTF-8)')"
+        )
+        raise ScenarioError([msg]) from None
+
+
+def format_loc(loc: Loc) -> str:
+    """Format a pydantic location as ``units[1].lunch.start``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = str(part)
+    return text or "(top level)"
+
+
+def _clean_loc(loc: Iterable[str | int]) -> Loc:
+    # pydantic adds union/function branch names to locations; drop them
+    return tuple(
+        part
+        for part in loc
+        if not (
+            isinstance(part, str)
+            and (
+                part.startswith(("function-", "lax-", "json-or-python"))
+                or part in ("date", "DateRange", "is-instance[date]", "str", "int")
+                or "[" in part
+            )
+        )
+    )
+
+
+def format_validation_error(error: ValidationError, *, source: str) -> list[str]:
+    """Turn a pydantic error into one line per problem: ``file: field.path: 'value' message``."""
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    errors = error.errors(include_url=False)
+    locs = [_clean_loc(item["loc"]) for item in errors]
+    for item, clean in zip(errors, locs, strict=True):
+        if item["type"] == "too_short" and any(
+            len(other) > len(clean) and other[: len(clean)] == clean for other in locs
+        ):
+            continue  # a list whose items all failed: the item errors say why
+        loc = format_loc(clean)
+        kind = item["type"]
+        message = item["msg"]
+        if kind == "missing":
+            line = f"{source}: {loc}: is required"
+        elif kind == "extra_forbidden":
+            field = loc.rsplit(".", 1)[-1]
+            line = f"{source}: {loc}: unknown field {field!r} (check its spelling)"
+        elif kind == "value_error":
+            line = f"{source}: {loc}: {message.removeprefix('Value error, ')}"
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            line = f"{source}: {loc}: {_short(item.get('input'))} is not a mapping (expected 'key: value' lines)"
+        elif message.startswith("is "):
+            line = f"{source}: {loc}: {_short(item.get('input'))} {message}"
+        else:
+            line = (
+                f"{source}: {loc}: {_short(item.get('input'))}: {message[0].lower()}{message[1:]}"
+            )
+        key = (loc, line)
+        if key not in seen:
+            seen.add(key)
+            lines.append(line)
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_scenario(
+    path: Path, *, today: dt.date | None = None, check_paths: bool = True
+) -> tuple[Scenario, Territory]:
+    """Read, validate and cross-check a scenario file, with its territory.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file.
+    today
+        Date used to resolve the default week (next week); None: no resolution.
+    check_paths
+        Whether files the scenario names must exist.
+
+    Returns
+    -------
+    The validated scenario and its territory.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem, each naming the file, the field path and the value.
+    """
+    source = str(path)
+    text = read_text_file(path, what="scenario file")
+    try:
+        data = yaml.load(text, Loader=_ScenarioLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        msg = f"{source}: not valid YAML{where}: {problem}"
+        raise ScenarioError([msg]) from None
+    if data is None:
+        msg = f"{source}: the file is empty (see scenarios/7-vallees.yaml for a full example)"
+        raise ScenarioError([msg])
+    if not isinstance(data, dict):
+        msg = f"{source}: expected 'key: value' lines at the top level, found {type(data).__name__}"
+        raise ScenarioError([msg])
+    context = {"base_dir": path.parent, "from_file": True, "check_paths": check_paths}
+    try:
+        scenario = Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = format_validation_error(exc, source=source)
+        problems += _reference_problems_of_raw(data, source=source, context=context)
+        raise ScenarioError(problems) from None
+    if today is not None and scenario.period.week is None:
+        scenario = scenario.model_copy(
+            update={
+                "period": scenario.period.model_copy(update={"week": resolve_week(None, today)})
+            }
+        )
+    territory = load_territory(scenario.territory, source=source)
+    problems = check_scenario(scenario, territory, source=source)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario, territory
+
+
+def resolve_week(week: str | None, today: dt.date) -> str:
+    """Return ``week``, or the ISO week after ``today``'s when None."""
+    if week is not None:
+        return week
+    year, number, _ = (today + dt.timedelta(days=7)).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def load_territory(ref: TerritoryRef, *, source: str = "scenario") -> Territory:
+    """Load a scenario's territory: a bundled one by name, or the user's communes CSV."""
+    if ref.communes_csv is not None:
+        text = read_text_file(ref.communes_csv, what="communes CSV")
+        communes = parse_communes_csv(text, source=str(ref.communes_csv))
+        return Territory(
+            name=ref.communes_csv.stem,
+            communes=communes,
+            illectronism_rate=ref.illectronism_rate,
+            source=ref.communes_csv.name,
+        )
+    assert ref.bundled is not None  # guaranteed by TerritoryRef
+    if ref.bundled not in BUNDLED_TERRITORIES:
+        known = ", ".join(sorted(BUNDLED_TERRITORIES))
+        msg = f"{source}: territory.bundled: {ref.bundled!r} is not a bundled territory (known: {known})"
+        raise ScenarioError([msg])
+    territory = load_bundled_territory(ref.bundled)
+    return territory.model_copy(update={"illectronism_rate": ref.illectronism_rate})
+
+
+def load_bundled_territory(name: str) -> Territory:
+    """Load a territory shipped with the package (see ``itinerant/data/README.md``)."""
+    try:
+        filename, title, rate = BUNDLED_TERRITORIES[name]
+    except KeyError:
+        known = ", ".join(sorted(BUNDLED_TERRITORIES))
+        msg = f"unknown territory {name!r} (bundled: {known})"
+        raise TerritoryError(msg) from None
+    text = resources.files("itinerant.data").joinpath(filename).read_text(encoding="utf-8")
+    communes = parse_communes_csv(text, source=f"itinerant/data/{filename}")
+    return Territory(
+        name=title,
+        communes=communes,
+        illectronism_rate=rate,
+        source=f"bundled {filename} (INSEE, DGCL, DILA, IGN; Licence Ouverte)",
+    )
+
+
+_REQUIRED_COLUMNS = ("insee", "name", "population", "lat", "lon")
+
+
+def parse_communes_csv(text: str, *, source: str) -> tuple[Commune, ...]:
+    """Parse a communes table (columns insee, name, population, lat, lon, optional extras).
+
+    Optional columns: ``town_hall_address``, ``postal_code``, ``insee_2026``/``name_2026``
+    (the current commune), ``area_km2``. Every bad row is reported at once.
+    """
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in (reader.fieldnames or [])]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        msg = (
+            f"{source}: missing column(s) {', '.join(missing)} "
+            f"(found: {', '.join(columns) or 'none'})"
+        )
+        raise ScenarioError([msg])
+    problems: list[str] = []
+    communes: list[Commune] = []
+    seen: dict[str, int] = {}
+    for line_no, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        where = f"{source}: line {line_no}"
+        insee = row["insee"]
+        if len(insee) != 5 or not insee[:2].isalnum() or not insee[2:].isdigit():
+            problems.append(
+                f"{where}: insee: {insee!r} is not an INSEE commune code (5 characters)"
+            )
+            continue
+        if insee in seen:
+            problems.append(f"{where}: insee: {insee!r} is a duplicate of line {seen[insee]}")
+            continue
+        seen[insee] = line_no
+        values = _parse_numbers(row, where, problems)
+        if values is None:
+            continue
+        population, lat, lon, area = values
+        if not row["name"]:
+            problems.append(f"{where}: name: is empty")
+            continue
+        communes.append(
+            Commune(
+                insee=insee,
+                name=row["name"],
+                population=int(population),
+                point=Point(lat=lat, lon=lon),
+                town_hall_address=row.get("town_hall_address", ""),
+                postal_code=row.get("postal_code", ""),
+                current_insee=row.get("insee_2026") or insee,
+                current_name=row.get("name_2026") or row["name"],
+                area_km2=area,
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    if not communes:
+        msg = f"{source}: no commune rows"
+        raise ScenarioError([msg])
+    return tuple(sorted(communes, key=lambda c: c.insee))
+
+
+def _parse_numbers(
+    row: dict[str, str], where: str, problems: list[str]
+) -> tuple[float, float, float, float | None] | None:
+    parsed: dict[str, float] = {}
+    ok = True
+    for column in ("population", "lat", "lon", "area_km2"):
+        text = row.get(column, "")
+        if column == "area_km2" and not text:
+            continue
+        try:
+            parsed[column] = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        except ValueError:
+            problems.append(f"{where}: {column}: {text!r} is not a number")
+            ok = False
+    if not ok:
+        return None
+    if parsed["population"] < 0 or parsed["population"] != int(parsed["population"]):
+        problems.append(
+            f"{where}: population: {row['population']!r} is not a whole number of people"
+        )
+        return None
+    if not -90 <= parsed["lat"] <= 90 or not -180 <= parsed["lon"] <= 180:
+        problems.append(f"{where}: lat/lon: ({row['lat']}, {row['lon']}) is not a WGS84 point")
+        return None
+    return parsed["population"], parsed["lat"], parsed["lon"], parsed.get("area_km2")
+
+
+def _reference_problems_of_raw(
+    data: dict[str, Any], *, source: str, context: dict[str, Any]
+) -> list[str]:
+    """Check the references that still make sense when the file has structural errors.
+
+    Unknown communes and unneeded staff skills are the commonest slips; report them in
+    the same run as the structural errors, from the raw data.
+    """
+    try:
+        ref = TerritoryRef.model_validate(data.get("territory") or {}, context=context)
+        territory = load_territory(ref, source=source)
+    except (ValidationError, ScenarioError):
+        return []
+    keys = [
+        (index, str(rule["commune"]))
+        for index, rule in enumerate(_list_of(data, "communes"))
+        if isinstance(rule, dict) and isinstance(rule.get("commune"), str | int)
+    ]
+    needed = {
+        str(skill)
+        for unit in _list_of(data, "units")
+        for role in _list_of(unit, "crew")
+        for skill in _list_of(role, "skills")
+    }
+    skills = [
+        (s_index, k_index, str(skill))
+        for s_index, person in enumerate(_list_of(data, "staff"))
+        for k_index, skill in enumerate(_list_of(person, "skills"))
+    ]
+    return _unknown_commune_problems(keys, territory, source=source) + _unneeded_skill_problems(
+        skills, needed, source=source
+    )
+
+
+def _list_of(data: Any, key: str) -> list[Any]:
+    """Return ``data[key]`` if data is a mapping and that is a list, else an empty list."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _unknown_commune_problems(
+    keys: Sequence[tuple[int, str]], territory: Territory, *, source: str
+) -> list[str]:
+    return [
+        f"{source}: communes[{index}].commune: {key!r} is not a commune of {territory.name} "
+        "(give its INSEE code or exact name; `itinerant territory show` lists them)"
+        for index, key in keys
+        if territory.find(key) is None
+    ]
+
+
+def _unneeded_skill_problems(
+    skills: Sequence[tuple[int, int, str]], needed: set[str], *, source: str
+) -> list[str]:
+    if not needed:
+        return []
+    return [
+        f"{source}: staff[{s_index}].skills[{k_index}]: {skill!r} is a skill no unit needs "
+        f"(units need: {', '.join(sorted(needed))})"
+        for s_index, k_index, skill in skills
+        if skill not in needed
+    ]
+
+
+def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> list[str]:
+    """Cross-check references inside a valid scenario; return one line per problem."""
+    problems: list[str] = []
+
+    def add(loc: Loc, value: Any, message: str) -> None:
+        problems.append(f"{source}: {format_loc(loc)}: {_short(value)} {message}")
+
+    unit_ids = [u.id for u in scenario.units]
+    staff_ids = [s.id for s in scenario.staff]
+    for kind, ids in (("units", unit_ids), ("staff", staff_ids)):
+        for index, ident in enumerate(ids):
+            if ids.index(ident) != index:
+                add((kind, index, "id"), ident, f"is used twice (also {kind}[{ids.index(ident)}])")
+    needed_skills = {
+        skill for unit in scenario.units for role in unit.crew for skill in role.skills
+    }
+    problems += _unneeded_skill_problems(
+        [
+            (s_index, k_index, skill)
+            for s_index, staff in enumerate(scenario.staff)
+            for k_index, skill in enumerate(staff.skills)
+        ],
+        needed_skills,
+        source=source,
+    )
+    for u_index, unit in enumerate(scenario.units):
+        for r_index, role in enumerate(unit.crew):
+            if not any(set(role.skills) <= set(s.skills) for s in scenario.staff):
+                add(
+                    ("units", u_index, "crew", r_index, "skills"),
+                    list(role.skills),
+                    "is held by no staff member, so this unit can never go out",
+                )
+        if unit.lunch is not None and not (
+            unit.day.start <= unit.lunch.start and unit.lunch.end <= unit.day.end
+        ):
+            add(
+                ("units", u_index, "lunch"),
+                f"{format_time(unit.lunch.start)}-{format_time(unit.lunch.end)}",
+                "is not inside the working day "
+                f"{format_time(unit.day.start)}-{format_time(unit.day.end)}",
+            )
+    if scenario.stops.units is not None:
+        for index, ident in enumerate(scenario.stops.units):
+            if ident not in unit_ids:
+                add(("stops", "units", index), ident, f"is not a unit id ({', '.join(unit_ids)})")
+    problems += _unknown_commune_problems(
+        [(index, rule.commune) for index, rule in enumerate(scenario.communes)],
+        territory,
+        source=source,
+    )
+    seen_communes: dict[str, int] = {}
+    for index, rule in enumerate(scenario.communes):
+        commune = territory.find(rule.commune)
+        if commune is None:
+            continue
+        if commune.insee in seen_communes:
+            add(
+                ("communes", index, "commune"),
+                rule.commune,
+                f"has a rule already (communes[{seen_communes[commune.insee]}])",
+            )
+        seen_communes[commune.insee] = index
+        for u_index, ident in enumerate(rule.units or ()):
+            if ident not in unit_ids:
+                add(
+                    ("communes", index, "units", u_index),
+                    ident,
+                    f"is not a unit id ({', '.join(unit_ids)})",
+                )
+        low = rule.min_visits_per_week
+        high = rule.max_visits_per_week
+        low_eff = scenario.stops.min_visits_per_week if low is None else low
+        high_eff = scenario.stops.max_visits_per_week if high is None else high
+        if low_eff > high_eff:
+            add(
+                ("communes", index, "min_visits_per_week"),
+                low_eff,
+                f"is above max_visits_per_week {high_eff}",
+            )
+        if rule.must_visit and rule.exclude:
+            add(("communes", index, "must_visit"), True, "contradicts exclude: true")
+    for key in scenario.demand.overrides:
+        if territory.find(key) is None:
+            add(("demand", "overrides", key), key, f"is not a commune of {territory.name}")
+    return problems
+
+
+def commune_codes(territory: Territory, keys: Sequence[str]) -> list[str]:
+    """Resolve commune names or codes to INSEE codes (unknown ones raise)."""
+    codes = []
+    for key in keys:
+        commune = territory.find(key)
+        if commune is None:
+            msg = f"{key!r} is not a commune of {territory.name}"
+            raise ScenarioError([msg])
+        codes.append(commune.insee)
+    return codes

@@ -1,0 +1,601 @@
+"""Scenario input models: territory, period, units, staff, stops, demand, solver, network.
+
+Every model forbids unknown keys and is frozen. Times of day are minutes since
+midnight (``int``) in the code and ``"HH:MM"`` strings in files. Paths are resolved
+against the scenario file's folder (validation context ``base_dir``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "WEEKDAYS",
+    "CrewRole",
+    "DemandModel",
+    "Depot",
+    "LunchBreak",
+    "NetworkSettings",
+    "Period",
+    "Point",
+    "Rotation",
+    "Scenario",
+    "SolverSettings",
+    "Staff",
+    "StopDefaults",
+    "StopRule",
+    "TerritoryRef",
+    "TimeWindow",
+    "Unit",
+    "VehicleProfile",
+    "Venue",
+    "format_time",
+]
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_TIME_RE = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def _parse_time(value: Any, info: ValidationInfo) -> int:
+    """Parse ``"HH:MM"`` (or French ``"14h30"``, ``"9h"``) into minutes since midnight.
+
+    Code may pass minutes as an ``int``; a file may not (``9`` would be ambiguous).
+    """
+    from_file = bool((info.context or {}).get("from_file"))
+    if isinstance(value, int) and not isinstance(value, bool) and not from_file:
+        if 0 <= value <= 24 * 60:
+            return value
+        raise PydanticCustomError("time", "is not a time (0 to 1440 minutes)")
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise PydanticCustomError("time", "is not a time (write it as 'HH:MM', e.g. '14:30')")
+    match = _TIME_RE.match(value)
+    if match is None:
+        raise PydanticCustomError("time", "is not a time (write it as 'HH:MM', e.g. '14:30')")
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes > 0):
+        raise PydanticCustomError("time", "is not a time (hours 00 to 24, minutes 00 to 59)")
+    return hours * 60 + minutes
+
+
+def format_time(minutes: int) -> str:
+    """Format minutes since midnight as ``"HH:MM"``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+TimeOfDay = Annotated[
+    int,
+    BeforeValidator(_parse_time),
+    PlainSerializer(format_time, return_type=str),
+]
+"""A time of day: ``"HH:MM"`` in files, minutes since midnight in code."""
+
+
+def _check_identifier(value: str) -> str:
+    if not _ID_RE.match(value):
+        raise PydanticCustomError(
+            "identifier", "is not an identifier (letters, digits, '_', '-', '.'; no spaces)"
+        )
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_check_identifier)]
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    """Resolve a relative path against the scenario's folder and check that it exists."""
+    base = (info.context or {}).get("base_dir")
+    path = value.expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    if (info.context or {}).get("check_paths", True) and not path.exists():
+        raise PydanticCustomError("path", "is not an existing file ({path})", {"path": str(path)})
+    return path
+
+
+InputPath = Annotated[Path, AfterValidator(_resolve_path)]
+"""A path to an existing input file, relative to the scenario file."""
+
+
+def _resolve_path_soft(value: Path, info: ValidationInfo) -> Path:
+    """Resolve a relative path against the scenario's folder; it need not exist yet."""
+    base = (info.context or {}).get("base_dir")
+    path = value.expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return path
+
+
+OutputPath = Annotated[Path, AfterValidator(_resolve_path_soft)]
+"""A path relative to the scenario file that need not exist yet."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Point(_Model):
+    """A WGS84 point."""
+
+    lat: float = Field(ge=-90, le=90, description="latitude, degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude, degrees")
+
+
+class TimeWindow(_Model):
+    """A time interval within one day, ``start`` before ``end``."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if self.end <= self.start:
+            msg = f"end {format_time(self.end)} is not after start {format_time(self.start)}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def duration_min(self) -> int:
+        """Length of the window in minutes."""
+        return self.end - self.start
+
+
+def _no_overlap(windows: tuple[TimeWindow, ...]) -> tuple[TimeWindow, ...]:
+    ordered = sorted(windows, key=lambda w: w.start)
+    for before, after in itertools.pairwise(ordered):
+        if after.start < before.end:
+            raise PydanticCustomError(
+                "overlap",
+                "has overlapping windows {a} and {b}: merge them or make them disjoint",
+                {
+                    "a": f"{format_time(before.start)}-{format_time(before.end)}",
+                    "b": f"{format_time(after.start)}-{format_time(after.end)}",
+                },
+            )
+    return tuple(ordered)
+
+
+DayWindows = Annotated[tuple[TimeWindow, ...], AfterValidator(_no_overlap)]
+WeeklyWindows = dict[Weekday, DayWindows]
+"""Opening or availability windows by weekday (several a day, sorted, disjoint)."""
+
+
+class DateRange(_Model):
+    """An inclusive range of dates (``from``/``to``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            msg = f"'to' {self.end} is before 'from' {self.start}"
+            raise ValueError(msg)
+        return self
+
+
+DateOrRange = dt.date | DateRange
+
+
+def dates_cover(entries: tuple[DateOrRange, ...], day: dt.date) -> bool:
+    """Whether ``day`` is one of the dates or inside one of the ranges."""
+    for entry in entries:
+        if isinstance(entry, dt.date) and entry == day:
+            return True
+        if isinstance(entry, DateRange) and entry.start <= day <= entry.end:
+            return True
+    return False
+
+
+class TerritoryRef(_Model):
+    """Which communes the scenario covers: a bundled territory or the user's CSV."""
+
+    bundled: str | None = Field(default=None, description="name of a bundled territory")
+    communes_csv: InputPath | None = Field(
+        default=None,
+        description="CSV with columns insee, name, population, lat, lon (and optional extras)",
+    )
+    contours: InputPath | None = Field(
+        default=None, description="GeoJSON of commune outlines (property 'insee'), for maps"
+    )
+    illectronism_rate: float = Field(
+        default=0.214, ge=0, le=1, description="share of adults in illectronism (INSEE, EPCI)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            has_csv = data.get("communes_csv") is not None
+            has_bundled = data.get("bundled") is not None
+            if has_csv and has_bundled:
+                msg = "give either 'bundled' or 'communes_csv', not both"
+                raise ValueError(msg)
+            if not has_csv and not has_bundled:
+                return {**data, "bundled": "7-vallees"}
+        return data
+
+
+class Depot(_Model):
+    """Where every tour starts and ends (the cooperative's premises)."""
+
+    name: str = Field(min_length=1)
+    address: str = ""
+    point: Point
+
+
+def _check_week(value: str | None) -> str | None:
+    if value is None:
+        return None
+    match = _WEEK_RE.match(value)
+    if match is None:
+        raise PydanticCustomError("week", "is not an ISO week (write it as '2026-W49')")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise PydanticCustomError(
+            "week", "is not an ISO week ({year} has no week {week})", {"year": year, "week": week}
+        ) from None
+    return value
+
+
+class Period(_Model):
+    """The week to plan and its working days."""
+
+    week: Annotated[str | None, AfterValidator(_check_week)] = Field(
+        default=None, description="ISO week, e.g. 2026-W49; default: next week"
+    )
+    working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    public_holidays: Literal["france", "none"] = "france"
+    days_off: tuple[DateOrRange, ...] = Field(
+        default=(), description="extra days when nothing goes out (bridges, closures)"
+    )
+
+    @field_validator("working_days")
+    @classmethod
+    def _unique_days(cls, days: tuple[Weekday, ...]) -> tuple[Weekday, ...]:
+        if not days:
+            raise PydanticCustomError("days", "is empty: name at least one working day")
+        if len(set(days)) != len(days):
+            raise PydanticCustomError("days", "names a day twice")
+        return tuple(sorted(days, key=WEEKDAYS.index))
+
+
+class VehicleProfile(_Model):
+    """How fast a unit drives on the road network."""
+
+    max_speed_kmh: float = Field(default=110, gt=0, le=130, description="speed cap")
+    speed_factor: float = Field(
+        default=1.0, gt=0, le=1.5, description="multiplies the road's speed (slower vehicle < 1)"
+    )
+    towed: bool = Field(default=False, description="a trailer is towed (capped at 80 km/h)")
+    fallback_speed_kmh: float = Field(
+        default=50, gt=0, le=130, description="mean speed for straight-line estimates"
+    )
+
+    @model_validator(mode="after")
+    def _towed_cap(self) -> VehicleProfile:
+        if self.towed and self.max_speed_kmh > 80:
+            msg = f"a towed unit is capped at 80 km/h, not {self.max_speed_kmh:g}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def key(self) -> str:
+        """Stable key of the profile (units with equal profiles share matrices)."""
+        return (
+            f"cap{self.max_speed_kmh:g}-x{self.speed_factor:g}"
+            f"-fb{min(self.fallback_speed_kmh, self.max_speed_kmh):g}"
+        )
+
+
+class LunchBreak(_Model):
+    """A break of ``duration_min`` taken somewhere inside ``[start, end]``."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+    duration_min: int = Field(default=45, ge=0, le=180)
+
+    @model_validator(mode="after")
+    def _fits(self) -> LunchBreak:
+        if self.end <= self.start:
+            msg = f"end {format_time(self.end)} is not after start {format_time(self.start)}"
+            raise ValueError(msg)
+        if self.end - self.start < self.duration_min:
+            msg = (
+                f"a {self.duration_min}-minute break does not fit between "
+                f"{format_time(self.start)} and {format_time(self.end)}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class CrewRole(_Model):
+    """One crew member a unit needs: a person holding all of ``skills``."""
+
+    role: str = Field(min_length=1, description="label, e.g. 'médiateur conducteur'")
+    skills: tuple[str, ...] = Field(min_length=1)
+
+
+class Unit(_Model):
+    """A mobile unit: the e-inclusion van, the towed tiny house, ..."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    kind: str = Field(default="van", description="van, tiny_house, or any other label")
+    vehicle: VehicleProfile = VehicleProfile()
+    session_min: int = Field(gt=0, le=720, description="length of one session on site")
+    setup_min: int = Field(default=15, ge=0, le=240)
+    packup_min: int = Field(default=15, ge=0, le=240)
+    day: TimeWindow = Field(description="working-day window: leave the depot, be back")
+    lunch: LunchBreak | None = None
+    max_drive_min: int = Field(default=240, gt=0, le=720, description="driving time cap a day")
+    max_stops_per_day: int | None = Field(
+        default=None, gt=0, le=20, description="default 1 for a tiny house, 3 otherwise"
+    )
+    multi_day_stays: bool | None = Field(
+        default=None, description="may stay at one site on consecutive days (tiny house: yes)"
+    )
+    max_stay_days: int = Field(default=3, ge=1, le=7)
+    working_days: tuple[Weekday, ...] | None = Field(
+        default=None, description="days the unit may go out; default: the period's days"
+    )
+    crew: tuple[CrewRole, ...] = Field(min_length=1)
+    cost_per_km: float = Field(default=0.0, ge=0, description="euros per km driven")
+    fuel_l_per_100km: float = Field(default=0.0, ge=0)
+    co2_kg_per_l: float = Field(default=2.5, ge=0)
+
+    @property
+    def visit_min(self) -> int:
+        """On-site time of one visit: set-up, session and pack-up."""
+        return self.setup_min + self.session_min + self.packup_min
+
+    @property
+    def stops_per_day(self) -> int:
+        """The effective maximum number of stops a day."""
+        if self.max_stops_per_day is not None:
+            return self.max_stops_per_day
+        return 1 if self.kind == "tiny_house" else 3
+
+    @property
+    def allows_multi_day_stays(self) -> bool:
+        """Whether the unit may stay at one site on consecutive days."""
+        if self.multi_day_stays is not None:
+            return self.multi_day_stays
+        return self.kind == "tiny_house"
+
+    @model_validator(mode="after")
+    def _fits_in_day(self) -> Unit:
+        if self.visit_min > self.day.duration_min:
+            msg = (
+                f"one visit ({self.visit_min} min with set-up and pack-up) is longer than "
+                f"the working day {format_time(self.day.start)}-{format_time(self.day.end)}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+def _weekdays_windows(*windows: TimeWindow) -> dict[Weekday, tuple[TimeWindow, ...]]:
+    return dict.fromkeys(WEEKDAYS[:5], tuple(windows))
+
+
+class Staff(_Model):
+    """A staff member: skills, weekly availability, absences, hours."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    skills: tuple[str, ...] = ()
+    availability: WeeklyWindows = Field(
+        default_factory=lambda: _weekdays_windows(TimeWindow(start=8 * 60, end=18 * 60)),
+        description="when the person can work, by weekday (default Mon-Fri 08:00-18:00)",
+    )
+    absences: tuple[DateOrRange, ...] = ()
+    max_hours_week: float = Field(default=35, gt=0, le=60)
+    max_hours_day: float = Field(default=10, gt=0, le=13)
+
+
+class Venue(_Model):
+    """Where a session is held, when not at the town hall."""
+
+    name: str = Field(min_length=1)
+    address: str = ""
+    point: Point
+
+
+def _default_windows() -> dict[Weekday, tuple[TimeWindow, ...]]:
+    return _weekdays_windows(
+        TimeWindow(start=9 * 60, end=12 * 60), TimeWindow(start=13 * 60 + 30, end=17 * 60)
+    )
+
+
+class StopDefaults(_Model):
+    """What applies to every commune's stop unless a rule overrides it."""
+
+    windows: WeeklyWindows = Field(
+        default_factory=_default_windows,
+        description="when a session may start, by weekday (default Mon-Fri 09:00-12:00, 13:30-17:00)",
+    )
+    units: tuple[str, ...] | None = Field(default=None, description="unit ids; default all")
+    min_visits_per_week: int = Field(default=0, ge=0, le=7)
+    max_visits_per_week: int = Field(default=1, ge=0, le=7)
+
+    @model_validator(mode="after")
+    def _min_max(self) -> StopDefaults:
+        if self.min_visits_per_week > self.max_visits_per_week:
+            msg = (
+                f"min_visits_per_week {self.min_visits_per_week} is above "
+                f"max_visits_per_week {self.max_visits_per_week}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class StopRule(_Model):
+    """Per-commune settings: venue, windows, closures, allowed units, visit bounds."""
+
+    commune: str = Field(min_length=1, description="INSEE code or commune name")
+    venue: Venue | None = None
+    windows: WeeklyWindows | None = None
+    closures: tuple[DateOrRange, ...] = ()
+    units: tuple[str, ...] | None = None
+    min_visits_per_week: int | None = Field(default=None, ge=0, le=7)
+    max_visits_per_week: int | None = Field(default=None, ge=0, le=7)
+    must_visit: bool = False
+    exclude: bool = Field(default=False, description="never plan a visit here")
+
+    @field_validator("commune", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        # an unquoted INSEE code in YAML is read as an integer
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class DemandModel(_Model):
+    """How commune demand scores are computed (see :mod:`itinerant.demand`)."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "population": 0.5,
+            "remoteness_depot": 0.2,
+            "remoteness_service": 0.3,
+        },
+        description="weight of each component; extra keys name indicator columns",
+    )
+    indicators_csv: InputPath | None = Field(
+        default=None, description="CSV: insee + one column per indicator (e.g. share_over_60)"
+    )
+    service_points: tuple[InputPath, ...] = Field(
+        default=(), description="CSVs of existing service points (lat, lon columns)"
+    )
+    overrides: dict[str, float] = Field(
+        default_factory=dict, description="commune (code or name) -> score in [0, 1]"
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in weights.values()):
+            raise PydanticCustomError("weights", "has a negative weight")
+        if sum(weights.values()) <= 0:
+            raise PydanticCustomError("weights", "has no positive weight")
+        return weights
+
+    @field_validator("overrides")
+    @classmethod
+    def _scores(cls, overrides: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in overrides.items() if not 0 <= v <= 1}
+        if bad:
+            raise PydanticCustomError("score", "has scores outside [0, 1]: {bad}", {"bad": bad})
+        return overrides
+
+
+class Rotation(_Model):
+    """How often communes should be visited, from their demand score."""
+
+    min_interval_days: int = Field(default=14, ge=1, le=365, description="for score 1")
+    max_interval_days: int = Field(default=56, ge=1, le=365, description="for score 0")
+    mandatory_after_factor: float = Field(
+        default=2.0,
+        gt=1,
+        le=10,
+        description="a commune overdue by this factor of its interval becomes mandatory",
+    )
+    second_visit_factor: float = Field(
+        default=0.4, ge=0, le=1, description="value of a second visit in the same week"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Rotation:
+        if self.min_interval_days > self.max_interval_days:
+            msg = (
+                f"min_interval_days {self.min_interval_days} is above "
+                f"max_interval_days {self.max_interval_days}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class SolverSettings(_Model):
+    """Search limits and objective weights."""
+
+    seed: int = Field(default=0, ge=0)
+    time_limit_s: float = Field(default=30, gt=0, le=3600, description="safety net only")
+    solution_limit: int | None = Field(
+        default=None, gt=0, description="stop after this many solutions (deterministic)"
+    )
+    lns_iterations: int = Field(default=2000, ge=0, description="local search budget")
+    value_per_visit: float = Field(
+        default=1000, gt=0, description="value of a visit to a commune of score 1, urgency 1"
+    )
+    travel_cost_per_hour: float = Field(
+        default=300, ge=0, description="value lost per hour of driving"
+    )
+
+
+class NetworkSettings(_Model):
+    """Where the road network comes from and how it is used."""
+
+    source: Literal["auto", "graphml", "osm", "download", "straight_line"] = Field(
+        default="auto",
+        description="auto: the file in 'path' if any, else the cache, else download, "
+        "else straight lines",
+    )
+    path: InputPath | None = Field(default=None, description=".graphml, .osm, .osm.bz2, .osm.pbf")
+    buffer_m: float = Field(default=3000, ge=0, le=50_000)
+    max_snap_m: float = Field(default=1000, gt=0, le=50_000)
+    circuity: float = Field(default=1.3, ge=1, le=3)
+    highway_speeds_kmh: dict[str, float] = Field(
+        default_factory=dict, description="override default speeds by OSM highway type"
+    )
+
+    @model_validator(mode="after")
+    def _path_kind(self) -> NetworkSettings:
+        if self.source in ("graphml", "osm") and self.path is None:
+            msg = f"source '{self.source}' needs a 'path'"
+            raise ValueError(msg)
+        return self
+
+
+class Scenario(_Model):
+    """A whole planning scenario."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    language: Literal["fr", "en"] = "fr"
+    territory: TerritoryRef = TerritoryRef()
+    depot: Depot
+    period: Period = Period()
+    units: tuple[Unit, ...] = Field(min_length=1)
+    staff: tuple[Staff, ...] = Field(min_length=1)
+    stops: StopDefaults = StopDefaults()
+    communes: tuple[StopRule, ...] = Field(default=(), description="per-commune rules")
+    demand: DemandModel = DemandModel()
+    rotation: Rotation = Rotation()
+    history: OutputPath | None = Field(
+        default=None, description="visit history file (created when first written)"
+    )
+    solver: SolverSettings = SolverSettings()
+    network: NetworkSettings = NetworkSettings()

@@ -1,0 +1,174 @@
+"""Territory data: communes, and the stops a scenario derives from them."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from itinerant.scenario import (
+    WEEKDAYS,
+    DateOrRange,
+    Point,
+    Scenario,
+    StopDefaults,
+    StopRule,
+    TimeWindow,
+    Weekday,
+    dates_cover,
+)
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+__all__ = ["Commune", "Stop", "Territory", "build_stops", "normalise_name"]
+
+
+class Commune(BaseModel):
+    """A commune with its population and town hall."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    insee: str = Field(min_length=5, max_length=5, description="INSEE code")
+    name: str = Field(min_length=1)
+    population: int = Field(ge=0)
+    point: Point = Field(description="town hall (or contour centroid)")
+    town_hall_address: str = ""
+    postal_code: str = ""
+    current_insee: str = Field(description="INSEE code of the commune it belongs to today")
+    current_name: str
+    area_km2: float | None = None
+
+
+class Territory(BaseModel):
+    """A set of communes (one row each), named, with its provenance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    communes: tuple[Commune, ...] = Field(min_length=1)
+    illectronism_rate: float = Field(default=0.214, ge=0, le=1)
+    source: str = Field(default="", description="where the table comes from")
+
+    def find(self, key: str) -> Commune | None:
+        """Find a commune by INSEE code or by name (case and accents ignored)."""
+        wanted = key.strip()
+        for commune in self.communes:
+            if commune.insee == wanted:
+                return commune
+        folded = normalise_name(wanted)
+        for commune in self.communes:
+            if normalise_name(commune.name) == folded:
+                return commune
+        return None
+
+    def current_communes(self) -> list[tuple[str, str, int, list[str]]]:
+        """Group the rows by current commune: (insee, name, population, former codes)."""
+        groups: dict[str, tuple[str, int, list[str]]] = {}
+        for commune in self.communes:
+            name, population, codes = groups.get(
+                commune.current_insee, (commune.current_name, 0, [])
+            )
+            groups[commune.current_insee] = (
+                name,
+                population + commune.population,
+                [*codes, commune.insee],
+            )
+        return [(code, *groups[code]) for code in sorted(groups)]
+
+    @property
+    def population(self) -> int:
+        """Total population of the territory."""
+        return sum(c.population for c in self.communes)
+
+
+def normalise_name(name: str) -> str:
+    """Fold a commune name for matching: lower case, no accents, hyphens as spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
+
+
+class Stop(BaseModel):
+    """A place a unit may visit: one per commune, at its town hall or a chosen venue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="stop id: the commune's INSEE code")
+    insee: str
+    commune_name: str
+    population: int
+    venue_name: str
+    address: str
+    point: Point
+    windows: dict[Weekday, tuple[TimeWindow, ...]]
+    closures: tuple[DateOrRange, ...] = ()
+    units: tuple[str, ...] = Field(description="unit ids allowed here")
+    min_visits_per_week: int = 0
+    max_visits_per_week: int = 1
+    must_visit: bool = False
+
+    def windows_on(self, day: dt.date) -> tuple[TimeWindow, ...]:
+        """Return the opening windows on a date (none when closed that day)."""
+        if dates_cover(self.closures, day):
+            return ()
+        return self.windows.get(WEEKDAYS[day.weekday()], ())
+
+
+def build_stops(scenario: Scenario, territory: Territory) -> tuple[Stop, ...]:
+    """Derive one stop per commune from the scenario's defaults and per-commune rules.
+
+    Communes a rule excludes get no stop. Rules must name known communes: check with
+    :func:`itinerant.loading.check_scenario` first (unknown ones are ignored here).
+    Stops are sorted by INSEE code.
+    """
+    rules: dict[str, StopRule] = {}
+    for rule in scenario.communes:
+        commune = territory.find(rule.commune)
+        if commune is not None:
+            rules[commune.insee] = rule
+    unit_ids = tuple(unit.id for unit in scenario.units)
+    stops = []
+    for commune in sorted(territory.communes, key=lambda c: c.insee):
+        rule = rules.get(commune.insee, StopRule(commune=commune.insee))
+        if not rule.exclude:
+            stops.append(_stop(commune, rule, scenario.stops, unit_ids))
+    return tuple(stops)
+
+
+def _stop(
+    commune: Commune, rule: StopRule, defaults: StopDefaults, unit_ids: tuple[str, ...]
+) -> Stop:
+    """Apply a commune's rule over the defaults."""
+    venue = rule.venue
+    allowed = rule.units if rule.units is not None else defaults.units
+    return Stop(
+        id=commune.insee,
+        insee=commune.insee,
+        commune_name=commune.name,
+        population=commune.population,
+        venue_name=venue.name if venue is not None else town_hall_name(commune.name),
+        address=venue.address if venue is not None else commune.town_hall_address,
+        point=venue.point if venue is not None else commune.point,
+        windows=rule.windows if rule.windows is not None else defaults.windows,
+        closures=rule.closures,
+        units=tuple(u for u in unit_ids if allowed is None or u in allowed),
+        min_visits_per_week=(
+            defaults.min_visits_per_week
+            if rule.min_visits_per_week is None
+            else rule.min_visits_per_week
+        ),
+        max_visits_per_week=(
+            defaults.max_visits_per_week
+            if rule.max_visits_per_week is None
+            else rule.max_visits_per_week
+        ),
+        must_visit=rule.must_visit,
+    )
+
+
+def town_hall_name(commune_name: str) -> str:
+    """French name of a commune's town hall, with elision: ``Mairie d'Aix-en-Issart``."""
+    elided = commune_name[:1].upper() in "AEIOUYÉÈÊÂÎÔ"
+    return f"Mairie d'{commune_name}" if elided else f"Mairie de {commune_name}"

@@ -526,6 +526,47 @@ def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> 
     return problems
 
 
+def read_csv_rows(path: Path, *, what: str) -> list[dict[str, str]]:
+    """Read a CSV file (UTF-8, comma or semicolon separated) into rows of stripped text."""
+    text = read_text_file(path, what=what)
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    return [
+        {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        for row in reader
+    ]
+
+
+def read_service_points(path: Path) -> list[Point]:
+    """Read existing service points (France Services, mediation places): lat, lon columns.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, line and value of every row that is not a WGS84 point.
+    """
+    rows = read_csv_rows(path, what="service points CSV")
+    if rows and not {"lat", "lon"} <= set(rows[0]):
+        msg = f"{path}: missing column(s) lat, lon (found: {', '.join(rows[0])})"
+        raise ScenarioError([msg])
+    points: list[Point] = []
+    problems: list[str] = []
+    for line_no, row in enumerate(rows, start=2):
+        try:
+            lat = float(row["lat"].replace(",", "."))
+            lon = float(row["lon"].replace(",", "."))
+            points.append(Point(lat=lat, lon=lon))
+        except ValueError:
+            problems.append(
+                f"{path}: line {line_no}: lat/lon: ({row['lat']!r}, {row['lon']!r}) "
+                "is not a WGS84 point"
+            )
+    if problems:
+        raise ScenarioError(problems)
+    return points
+
+
 def commune_codes(territory: Territory, keys: Sequence[str]) -> list[str]:
     """Resolve commune names or codes to INSEE codes (unknown ones raise)."""
     codes = []

@@ -1,0 +1,1 @@
+"""Weekly tour optimisation (OR-Tools routing and CP-SAT)."""

@@ -1,0 +1,314 @@
+"""Roster the week with CP-SAT: which unit-days go out, who crews them, their shifts.
+
+One model decides, for every unit-day, whether it goes out and with whom (each crew
+role filled by a distinct staff member holding its skills, available that day, not
+absent, at most one unit a day, within daily and weekly hours), and the shift
+``[start, end]`` inside the unit's day window and every crew member's availability.
+Single-stop units that may stay several days (the tiny house) get their stops here too:
+a stay option (stop, consecutive dates, timings) is chosen with the crew, so its hours
+are exact. Routed units (the van) get the longest shifts their crews allow, each minute
+worth the unit's estimated value per minute.
+
+The model runs on one worker with a fixed seed: same inputs, same roster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from itinerant.errors import InfeasiblePlanError
+from itinerant.optimize.problem import DAY_MIN, WEEKDAYS_EN, StayOption, UnitDay, WeekData
+from itinerant.scenario import WEEKDAYS, Staff, dates_cover
+
+__all__ = ["Roster", "crew_blockers", "eligible_staff", "solve_roster"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The roster: crews and shifts of the unit-days that go out, and the stays chosen."""
+
+    crews: Mapping[str, tuple[str, ...]]
+    shifts: Mapping[str, tuple[int, int]]
+    stays: tuple[StayOption, ...]
+    status: str
+    idle: Mapping[str, str]
+
+
+def _availability(member: Staff, date: dt.date, day_index: int) -> list[tuple[int, int]]:
+    if dates_cover(member.absences, date):
+        return []
+    base = day_index * DAY_MIN
+    return [
+        (base + w.start, base + w.end)
+        for w in member.availability.get(WEEKDAYS[date.weekday()], ())
+    ]
+
+
+def eligible_staff(ud: UnitDay, role_skills: Sequence[str], staff: Sequence[Staff]) -> list[str]:
+    """Ids of the staff who may fill a role on a unit-day (skills, availability, absences)."""
+    out = []
+    for member in staff:
+        if not set(role_skills) <= set(member.skills):
+            continue
+        windows = _availability(member, ud.date, ud.day_index)
+        if any(min(w1, ud.window[1]) - max(w0, ud.window[0]) >= ud.min_span for w0, w1 in windows):
+            out.append(member.id)
+    return out
+
+
+def _day_label(date: dt.date) -> str:
+    return f"{WEEKDAYS_EN[date.weekday()]} {date.isoformat()}"
+
+
+def crew_blockers(
+    week: WeekData, staff: Sequence[Staff], unit_names: Mapping[str, str]
+) -> dict[str, str]:
+    """Unit-days that cannot get a full crew, with a message naming the day and the skill.
+
+    Checks each role on its own, then that the roles can be filled by distinct people.
+    """
+    blockers: dict[str, str] = {}
+    for ud in week.unit_days:
+        name = unit_names.get(ud.unit_id, ud.unit_id)
+        pools = []
+        for role, skills in ud.roles:
+            pool = eligible_staff(ud, skills, staff)
+            if not pool:
+                blockers[ud.id] = (
+                    f"{_day_label(ud.date)}: no staff member with {' + '.join(skills)} "
+                    f"is available, so the {name} cannot go out (crew role '{role}')"
+                )
+                break
+            pools.append(pool)
+        else:
+            if not _distinct(pools):
+                blockers[ud.id] = (
+                    f"{_day_label(ud.date)}: not enough distinct staff members to fill "
+                    f"every crew role, so the {name} cannot go out"
+                )
+    return blockers
+
+
+def _distinct(pools: Sequence[Sequence[str]]) -> bool:
+    """Whether each pool can give a different person (small bipartite matching)."""
+    match: dict[str, int] = {}
+
+    def assign(i: int, seen: set[str]) -> bool:
+        for person in pools[i]:
+            if person in seen:
+                continue
+            seen.add(person)
+            if person not in match or assign(match[person], seen):
+                match[person] = i
+                return True
+        return False
+
+    return all(assign(i, set()) for i in range(len(pools)))
+
+
+def solve_roster(
+    week: WeekData,
+    staff: Sequence[Staff],
+    unit_names: Mapping[str, str],
+    *,
+    force_stops: Mapping[str, str] | None = None,
+    seed: int = 0,
+    time_limit_s: float = 10.0,
+) -> Roster:
+    """Choose crews, shifts and stays for the week.
+
+    Parameters
+    ----------
+    week
+        The week's unit-days and stay options (from :func:`build_problem`).
+    staff
+        The staff members.
+    unit_names
+        Unit id -> display name, for messages.
+    force_stops
+        Stop id -> label of stops that only single-stop units can serve and that must
+        be visited.
+    seed
+        CP-SAT random seed (one worker, so the roster is deterministic).
+    time_limit_s
+        Safety net for the CP-SAT search.
+
+    Raises
+    ------
+    InfeasiblePlanError
+        When the forced stops cannot all be served.
+    """
+    force = dict(force_stops or {})
+    blockers = crew_blockers(week, staff, unit_names)
+    model = cp_model.CpModel()
+    go: dict[str, cp_model.IntVar] = {}
+    span: dict[str, cp_model.LinearExprT] = {}
+    start: dict[str, cp_model.IntVar] = {}
+    assign: dict[tuple[str, str, int], cp_model.IntVar] = {}
+    member_of: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    objective: list[cp_model.LinearExprT] = []
+
+    options_by_ud: dict[str, list[tuple[cp_model.IntVar, StayOption, int]]] = {}
+    shift_vars: dict[str, tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+    y: list[tuple[cp_model.IntVar, StayOption]] = []
+    for k, option in enumerate(week.stays):
+        ud_ids = [f"{option.unit_id}@{d.date.isoformat()}" for d in option.days]
+        if any(u in blockers for u in ud_ids):
+            continue
+        var = model.new_bool_var(f"stay{k}")
+        y.append((var, option))
+        drive = sum(d.out_drive + d.back_drive for d in option.days)
+        objective.append(var * (option.value - week.travel_cost_per_min * drive))
+        for j, ud_id in enumerate(ud_ids):
+            options_by_ud.setdefault(ud_id, []).append((var, option, j))
+
+    for ud in week.unit_days:
+        g = model.new_bool_var(f"go[{ud.id}]")
+        go[ud.id] = g
+        if ud.id in blockers:
+            model.add(g == 0)
+        if ud.mode == "stay":
+            choices = options_by_ud.get(ud.id, [])
+            model.add(g == sum(v for v, _, _ in choices))
+            span[ud.id] = sum(
+                v * (o.days[j].return_time - o.days[j].departure) for v, o, j in choices
+            )
+        else:
+            s = model.new_int_var(ud.window[0], ud.window[1], f"start[{ud.id}]")
+            e = model.new_int_var(ud.window[0], ud.window[1], f"end[{ud.id}]")
+            start[ud.id] = s
+            model.add(e - s >= ud.min_span).only_enforce_if(g)
+            model.add(e == s).only_enforce_if(~g)
+            span[ud.id] = e - s
+            objective.append(ud.value_per_min * (e - s))
+            shift_vars[ud.id] = (s, e)
+        for r, (_, skills) in enumerate(ud.roles):
+            pool = eligible_staff(ud, skills, staff) if ud.id not in blockers else []
+            vars_ = []
+            for sid in pool:
+                a = model.new_bool_var(f"a[{sid},{ud.id},{r}]")
+                assign[(sid, ud.id, r)] = a
+                member_of.setdefault((sid, ud.id), []).append(a)
+                vars_.append(a)
+            model.add(sum(vars_) == g)
+
+    # each person at most once per unit-day and one unit-day per date; availability; hours
+    for roles in member_of.values():
+        model.add(sum(roles) <= 1)
+    for member in staff:
+        hours_week = []
+        for date in week.dates:
+            uds = [
+                ud for ud in week.unit_days if ud.date == date and (member.id, ud.id) in member_of
+            ]
+            if not uds:
+                continue
+            model.add(sum(sum(member_of[(member.id, ud.id)]) for ud in uds) <= 1)
+            cap = round(member.max_hours_day * 60)
+            h = model.new_int_var(0, cap, f"h[{member.id},{date}]")
+            hours_week.append(h)
+            for ud in uds:
+                on = model.new_bool_var(f"on[{member.id},{ud.id}]")
+                model.add(on == sum(member_of[(member.id, ud.id)]))
+                model.add(h >= span[ud.id]).only_enforce_if(on)
+                _availability_constraints(model, member, ud, on, options_by_ud, shift_vars)
+        if hours_week:
+            model.add(sum(hours_week) <= round(member.max_hours_week * 60))
+
+    # stays: one per stop a week; forced stops served
+    by_stop: dict[str, list[cp_model.IntVar]] = {}
+    for var, option in y:
+        by_stop.setdefault(option.stop_id, []).append(var)
+    for stop_vars in by_stop.values():
+        model.add(sum(stop_vars) <= 1)
+    for stop_id in sorted(force):
+        model.add(sum(by_stop.get(stop_id, [])) >= 1)
+
+    model.maximize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = time_limit_s
+    status = solver.solve(model)
+    name = solver.status_name(status)
+    logger.info("roster: %s, objective %s, %.2fs", name, solver.objective_value, solver.wall_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        labels = "; ".join(f"{force[s]}" for s in sorted(force))
+        msg = (
+            f"no roster serves the must-visit stops only the single-stop units can reach "
+            f"({labels}): not enough crewed days, staff hours or opening windows"
+        )
+        raise InfeasiblePlanError(msg)
+
+    crews: dict[str, tuple[str, ...]] = {}
+    shifts: dict[str, tuple[int, int]] = {}
+    idle: dict[str, str] = {}
+    stays = tuple(
+        sorted(
+            (o for v, o in y if solver.boolean_value(v)),
+            key=lambda o: (o.unit_id, o.days[0].date, o.stop_id),
+        )
+    )
+    for ud in week.unit_days:
+        if not solver.boolean_value(go[ud.id]):
+            idle[ud.id] = blockers.get(
+                ud.id,
+                f"{_day_label(ud.date)}: the {unit_names.get(ud.unit_id, ud.unit_id)} "
+                "stays at the depot (its crew is more useful elsewhere, out of hours, "
+                "or no visit fits)",
+            )
+            continue
+        crews[ud.id] = tuple(
+            next(
+                sid
+                for (sid, u, rr), a in assign.items()
+                if u == ud.id and rr == r and solver.boolean_value(a)
+            )
+            for r in range(len(ud.roles))
+        )
+        if ud.mode == "route":
+            s, e = shift_vars[ud.id]
+            shifts[ud.id] = (solver.value(s), solver.value(e))
+        else:
+            option, j = next(
+                (o, jj) for v, o, jj in options_by_ud[ud.id] if solver.boolean_value(v)
+            )
+            day = option.days[j]
+            shifts[ud.id] = (day.departure, day.return_time)
+    return Roster(crews=crews, shifts=shifts, stays=stays, status=name, idle=idle)
+
+
+def _availability_constraints(
+    model: cp_model.CpModel,
+    member: Staff,
+    ud: UnitDay,
+    on: cp_model.IntVar,
+    options_by_ud: Mapping[str, list[tuple[cp_model.IntVar, StayOption, int]]],
+    shift_vars: Mapping[str, tuple[cp_model.IntVar, cp_model.IntVar]],
+) -> None:
+    """Keep the shift inside one of the member's availability windows that day."""
+    windows = _availability(member, ud.date, ud.day_index)
+    if ud.mode == "stay":
+        for var, option, j in options_by_ud.get(ud.id, []):
+            day = option.days[j]
+            if not any(w0 <= day.departure and day.return_time <= w1 for w0, w1 in windows):
+                model.add_bool_or([~on, ~var])
+        return
+    s, e = shift_vars[ud.id]
+    picks = []
+    for k, (w0, w1) in enumerate(windows):
+        if min(w1, ud.window[1]) - max(w0, ud.window[0]) < ud.min_span:
+            continue
+        pick = model.new_bool_var(f"w[{member.id},{ud.id},{k}]")
+        model.add(s >= w0).only_enforce_if(pick)
+        model.add(e <= w1).only_enforce_if(pick)
+        picks.append(pick)
+    model.add(sum(picks) == on)
+    model.add(e - s <= round(member.max_hours_day * 60)).only_enforce_if(on)

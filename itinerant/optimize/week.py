@@ -1,0 +1,639 @@
+"""Plan a week end to end: pre-checks, roster (CP-SAT), routing (OR-Tools), the Plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from itinerant.errors import InfeasiblePlanError
+from itinerant.optimize.crew import Roster, crew_blockers, solve_roster
+from itinerant.optimize.problem import (
+    DAY_MIN,
+    VALUE_SCALE,
+    WEEKDAYS_EN,
+    RoutingProblem,
+    StayOption,
+    UnitDay,
+    build_problem,
+    restrict_to_roster,
+    week_dates,
+)
+from itinerant.optimize.routing import FirstSolution, RoutingResult, solve
+from itinerant.plan import (
+    IdleUnitDay,
+    Kpis,
+    LunchSlot,
+    Plan,
+    Provenance,
+    RosterEntry,
+    SkipReason,
+    Tour,
+    Unvisited,
+    Visit,
+)
+
+if TYPE_CHECKING:
+    from itinerant.geo.matrix import TravelMatrix
+    from itinerant.scenario import Scenario, Unit
+    from itinerant.territory import Stop, Territory
+
+__all__ = ["plan_week"]
+
+logger = logging.getLogger(__name__)
+
+
+def _day_label(date: dt.date) -> str:
+    return f"{WEEKDAYS_EN[date.weekday()]} {date.isoformat()}"
+
+
+def _stop_label(stop: Stop) -> str:
+    return f"{stop.commune_name} ({stop.insee})"
+
+
+def _single_visit_fits(
+    unit: Unit, stop: Stop, ud: UnitDay, shift: tuple[int, int], problem: RoutingProblem
+) -> bool:
+    """Whether a lone visit (depot, stop, depot) fits the unit-day, lunch aside."""
+    week = problem.week
+    assert week is not None
+    loc = week.locations.index(stop.id)
+    matrix = problem.matrix(unit.vehicle.key)
+    out, back = matrix.travel[0][loc], matrix.travel[loc][0]
+    if out + back > unit.max_drive_min:
+        return False
+    base = ud.day_index * DAY_MIN
+    for w in stop.windows_on(ud.date):
+        start = max(base + w.start, shift[0] + out + unit.setup_min)
+        if start <= base + w.end and start + unit.session_min + unit.packup_min + back <= shift[1]:
+            return True
+    return False
+
+
+def plan_week(
+    scenario: Scenario,
+    stops: Sequence[Stop],
+    scores: Mapping[str, float],
+    last_visits: Mapping[str, dt.date],
+    matrices: Mapping[str, TravelMatrix],
+    *,
+    week: str,
+    scenario_hash: str = "",
+    generated_at: dt.datetime | None = None,
+    seed: int | None = None,
+    territory: Territory | None = None,
+    first_solution: FirstSolution = "PARALLEL_CHEAPEST_INSERTION",
+) -> Plan:
+    """Plan a week: who goes out when, where, in which order and at what time.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    stops
+        Its stops (:func:`itinerant.territory.build_stops`).
+    scores
+        Demand score in [0, 1] by INSEE code.
+    last_visits
+        Date of each commune's last visit, by INSEE code (missing: never visited).
+    matrices
+        Travel matrices by vehicle profile key, over ``"depot"`` and the stop ids.
+    week
+        ISO week, e.g. ``"2026-W49"``.
+    scenario_hash
+        Hash of the scenario, recorded in the provenance.
+    generated_at
+        Timestamp recorded in the provenance (the core never reads the clock).
+    seed
+        Seed of the search; default ``scenario.solver.seed``.
+    territory
+        The territory, to list the communes a rule excludes (optional).
+    first_solution
+        OR-Tools first-solution strategy.
+
+    Returns
+    -------
+    Plan
+        Tours, roster, communes not visited with a reason, KPIs, provenance.
+
+    Raises
+    ------
+    InfeasiblePlanError
+        No working day or no crew all week; a mandatory visit that cannot be made.
+    """
+    began = time.perf_counter()
+    settings = scenario.solver
+    seed = settings.seed if seed is None else seed
+    names = {u.id: u.name for u in scenario.units}
+    dates = week_dates(scenario.period, week)
+    if not dates:
+        msg = (
+            f"week {week} has no working day (public holidays, days off, working days "
+            f"{', '.join(scenario.period.working_days)}): nothing to plan"
+        )
+        raise InfeasiblePlanError(msg)
+    problem = build_problem(
+        scenario, stops, scores, last_visits, matrices, week_dates=dates, week=week
+    )
+    wk = problem.week
+    assert wk is not None
+    blockers = crew_blockers(wk, scenario.staff, names)
+    crewable = [ud for ud in wk.unit_days if ud.id not in blockers]
+    if not crewable:
+        reasons = [*blockers.values(), *(r for _, _, r in wk.idle)]
+        msg = f"week {week}: no unit can go out on any day, nothing to plan:\n  " + "\n  ".join(
+            reasons or ["no unit works on the week's working days"]
+        )
+        raise InfeasiblePlanError(msg)
+
+    force = _check_mandatory(scenario, stops, problem, blockers)
+    roster = solve_roster(
+        wk,
+        scenario.staff,
+        names,
+        force_stops=force,
+        seed=seed,
+        time_limit_s=max(1.0, settings.time_limit_s / 3),
+    )
+    route_shifts = {k: v for k, v in roster.shifts.items() if wk.unit_day(k).mode == "route"}
+    routed = restrict_to_roster(problem, route_shifts, roster.stays, stops)
+    limit = settings.solution_limit or max(1, settings.lns_iterations)
+    result = solve(
+        routed,
+        solution_limit=limit,
+        time_limit_s=settings.time_limit_s,
+        first_solution=first_solution,
+    )
+    _check_dropped_mandatory(routed, result, stops)
+    plan = _make_plan(
+        scenario,
+        stops,
+        problem,
+        roster,
+        result,
+        matrices,
+        scenario_hash=scenario_hash,
+        generated_at=generated_at,
+        seed=seed,
+        territory=territory,
+        blockers=blockers,
+        began=began,
+    )
+    logger.info(
+        "week %s planned: %d tours, value %.0f", week, len(plan.tours), plan.kpis.value_served
+    )
+    return plan
+
+
+def _check_mandatory(
+    scenario: Scenario,
+    stops: Sequence[Stop],
+    problem: RoutingProblem,
+    blockers: Mapping[str, str],
+) -> dict[str, str]:
+    """Raise when a mandatory stop has no possible unit-day; return stay-only ones."""
+    wk = problem.week
+    assert wk is not None
+    units = {u.id: u for u in scenario.units}
+    force: dict[str, str] = {}
+    problems: list[str] = []
+    for stop in stops:
+        dem = wk.stop_demand(stop.id)
+        if dem.min_visits == 0:
+            continue
+        label = f"{'must-visit' if stop.must_visit else 'mandatory'} stop {_stop_label(stop)}"
+        allowed = [u for u in stop.units if u in units]
+        if not allowed:
+            problems.append(f"{label}: no unit is allowed to stop there")
+            continue
+        open_days = [
+            ud for ud in wk.unit_days if ud.unit_id in allowed and stop.windows_on(ud.date)
+        ]
+        if not open_days:
+            problems.append(
+                f"{label}: it has no opening window on the days "
+                f"{' or '.join(sorted({names(units, u) for u in allowed}))} "
+                "may go out this week"
+            )
+            continue
+        crewed = [ud for ud in open_days if ud.id not in blockers]
+        if not crewed:
+            why = "; ".join(blockers[ud.id] for ud in open_days)
+            problems.append(f"{label}: no crewed unit-day has an opening window there ({why})")
+            continue
+        reachable = [
+            ud
+            for ud in crewed
+            if ud.mode == "stay"
+            or _single_visit_fits(units[ud.unit_id], stop, ud, ud.window, problem)
+        ]
+        if ud_stay_only(crewed, wk.stays, stop.id):
+            reachable = [ud for ud in reachable if ud.mode == "route"] or reachable
+        if not reachable:
+            problems.append(
+                f"{label}: too far or too long for a day out of the depot (driving cap, day window)"
+            )
+            continue
+        if all(ud.mode == "stay" for ud in reachable):
+            if not any(o.stop_id == stop.id for o in wk.stays):
+                problems.append(
+                    f"{label}: no day of "
+                    f"{' or '.join(sorted({names(units, u) for u in allowed}))} "
+                    "fits a visit there (windows, lunch, driving cap)"
+                )
+                continue
+            force[stop.id] = label
+    if problems:
+        raise InfeasiblePlanError("\n".join(problems))
+    return force
+
+
+def names(units: Mapping[str, Unit], unit_id: str) -> str:
+    """Display name of a unit."""
+    return f"the {units[unit_id].name}"
+
+
+def ud_stay_only(crewed: Sequence[UnitDay], stays: Sequence[StayOption], stop_id: str) -> bool:
+    """Whether some crewed stay-mode day exists but no stay option covers the stop."""
+    return any(ud.mode == "stay" for ud in crewed) and not any(o.stop_id == stop_id for o in stays)
+
+
+def _check_dropped_mandatory(
+    problem: RoutingProblem, result: RoutingResult, stops: Sequence[Stop]
+) -> None:
+    by_id = {s.id: s for s in stops}
+    dropped = set(result.dropped)
+    missing = [n for n in problem.nodes if n.mandatory and n.id in dropped]
+    if missing:
+        lines = []
+        for node in missing:
+            stop = by_id[node.id.split("#", 1)[0]]
+            lines.append(
+                f"mandatory visit {node.id.split('#')[1]} to {_stop_label(stop)} "
+                "could not be scheduled: the crewed days have no room for it "
+                "(windows, driving caps, stops a day, staff hours)"
+            )
+        raise InfeasiblePlanError("\n".join(lines))
+
+
+def _make_plan(
+    scenario: Scenario,
+    stops: Sequence[Stop],
+    problem: RoutingProblem,
+    roster: Roster,
+    result: RoutingResult,
+    matrices: Mapping[str, TravelMatrix],
+    *,
+    scenario_hash: str,
+    generated_at: dt.datetime | None,
+    seed: int,
+    territory: Territory | None,
+    blockers: Mapping[str, str],
+    began: float,
+) -> Plan:
+    wk = problem.week
+    assert wk is not None
+    units = {u.id: u for u in scenario.units}
+    by_id = {s.id: s for s in stops}
+    node_prize = {n.id: n.prize for n in problem.nodes}
+    tours: list[Tour] = []
+
+    for route in result.routes:
+        ud = wk.unit_day(route.vehicle)
+        unit = units[ud.unit_id]
+        matrix = problem.matrix(unit.vehicle.key)
+        base = ud.day_index * DAY_MIN
+        visits: list[Visit] = []
+        prev_loc, prev_end = 0, route.departure
+        first_departure = route.departure
+        lunch = route.lunch
+        pending: list[tuple[int, int]] = []  # (leg departure, arrival) per visit
+        for node_id, session_start in route.visits:
+            loc = wk.locations.index(node_id.split("#", 1)[0])
+            travel = matrix.travel[prev_loc][loc]
+            leave, arrive = _leg(prev_end, session_start, travel, unit.setup_min, lunch)
+            pending.append((leave, arrive))
+            prev_loc, prev_end = loc, session_start + unit.session_min + unit.packup_min
+        back = matrix.travel[prev_loc][0]
+        last_leave, return_abs = _leg(prev_end, route.return_time, back, 0, lunch)
+        if pending:
+            first_departure = pending[0][0]
+        prev_loc = 0
+        for k, (node_id, session_start) in enumerate(route.visits):
+            stop_id, rank = node_id.split("#", 1)
+            stop = by_id[stop_id]
+            loc = wk.locations.index(stop_id)
+            leave_next = pending[k + 1][0] if k + 1 < len(pending) else last_leave
+            visits.append(
+                _visit(
+                    stop,
+                    base,
+                    arrival=pending[k][1],
+                    session_start=session_start,
+                    session_end=session_start + unit.session_min,
+                    departure=leave_next,
+                    drive=matrix.travel[prev_loc][loc],
+                    distance=matrix.distance[prev_loc][loc],
+                    value=node_prize[node_id] / VALUE_SCALE,
+                    rank=int(rank),
+                )
+            )
+            prev_loc = loc
+        shift = roster.shifts[ud.id]
+        tours.append(
+            _tour(
+                unit,
+                ud,
+                roster.crews[ud.id],
+                shift,
+                base,
+                first_departure,
+                return_abs,
+                visits,
+                lunch,
+                back,
+                matrix.distance[prev_loc][0],
+                unit_drive=sum(v.drive_min for v in visits) + back,
+                on_site=len(visits) * unit.visit_min,
+            )
+        )
+
+    for option in roster.stays:
+        unit = units[option.unit_id]
+        stop = by_id[option.stop_id]
+        for j, day in enumerate(option.days):
+            ud = wk.unit_day(f"{unit.id}@{day.date.isoformat()}")
+            base = ud.day_index * DAY_MIN
+            visit = _visit(
+                stop,
+                base,
+                arrival=day.arrival,
+                session_start=day.session_start,
+                session_end=day.session_end,
+                departure=day.site_departure,
+                drive=day.out_drive,
+                distance=day.out_distance,
+                value=day.value / VALUE_SCALE,
+                rank=1,
+            ).model_copy(
+                update={
+                    "setup": day.role in ("single", "first"),
+                    "packup": day.role in ("single", "last"),
+                    "continues_stay": day.role in ("middle", "last"),
+                    "stay_day": j + 1,
+                    "stay_days": len(option.days),
+                }
+            )
+            on_site = (
+                unit.session_min
+                + (unit.setup_min if visit.setup else 0)
+                + (unit.packup_min if visit.packup else 0)
+            )
+            tours.append(
+                _tour(
+                    unit,
+                    ud,
+                    roster.crews[ud.id],
+                    roster.shifts[ud.id],
+                    base,
+                    day.departure,
+                    day.return_time,
+                    [visit],
+                    day.lunch,
+                    day.back_drive,
+                    day.back_distance,
+                    unit_drive=day.unit_drive,
+                    on_site=on_site,
+                )
+            )
+    tours.sort(key=lambda t: (t.date, t.unit_id))
+
+    visited = {v.stop_id for t in tours for v in t.visits}
+    unvisited = _unvisited(scenario, stops, problem, roster, visited, territory)
+    idle = [IdleUnitDay(unit_id=u, date=d, reason=r) for u, d, r in wk.idle]
+    idle += [
+        IdleUnitDay(unit_id=ud.unit_id, date=ud.date, reason=roster.idle[ud.id])
+        for ud in wk.unit_days
+        if ud.id in roster.idle
+    ]
+    toured = {(t.unit_id, t.date) for t in tours}
+    idle += [
+        IdleUnitDay(
+            unit_id=ud.unit_id,
+            date=ud.date,
+            reason=f"{_day_label(ud.date)}: crewed, but no visit is worth the trip",
+        )
+        for ud in wk.unit_days
+        if ud.id in roster.shifts and (ud.unit_id, ud.date) not in toured
+    ]
+    del blockers
+    roster_entries = []
+    for tour in tours:
+        unit = units[tour.unit_id]
+        for role, staff_id in zip(unit.crew, tour.crew, strict=True):
+            roster_entries.append(
+                RosterEntry(
+                    staff_id=staff_id,
+                    date=tour.date,
+                    unit_id=tour.unit_id,
+                    role=role.role,
+                    shift_start=tour.shift_start,
+                    shift_end=tour.shift_end,
+                )
+            )
+    roster_entries.sort(key=lambda r: (r.staff_id, r.date, r.unit_id))
+    staff_hours: dict[str, float] = {m.id: 0.0 for m in scenario.staff}
+    for tour in tours:
+        for staff_id in tour.crew:
+            staff_hours[staff_id] += tour.span_min / 60
+    kpis = Kpis(
+        value_served=round(sum(t.value for t in tours), 2),
+        visits=sum(len(t.visits) for t in tours),
+        communes_visited=len(visited),
+        population_visited=sum(by_id[s].population for s in sorted(visited)),
+        distance_km=round(sum(t.distance_m for t in tours) / 1000, 1),
+        driving_h=round(sum(t.drive_min for t in tours) / 60, 2),
+        on_site_h=round(sum(t.on_site_min for t in tours) / 60, 2),
+        staff_hours={k: round(v, 2) for k, v in sorted(staff_hours.items())},
+    )
+    sources = sorted({m.source for m in matrices.values()})
+    provenance = Provenance(
+        scenario_name=scenario.name,
+        scenario_hash=scenario_hash,
+        network_source="; ".join(sources),
+        approximate=any(m.approximate for m in matrices.values()),
+        seed=seed,
+        roster_status=roster.status,
+        solver_status=result.status,
+        search_ended_by=result.ended_by,
+        first_solution_strategy=result.first_solution,
+        solution_limit=result.solution_limit,
+        time_limit_s=result.time_limit_s,
+        solve_time_s=round(time.perf_counter() - began, 3),
+        generated_at=generated_at,
+    )
+    return Plan(
+        week=wk.week,
+        dates=wk.dates,
+        tours=tuple(tours),
+        unvisited=tuple(sorted(unvisited, key=lambda u: (u.insee, u.stop_id))),
+        idle_unit_days=tuple(sorted(idle, key=lambda i: (i.date, i.unit_id))),
+        roster=tuple(roster_entries),
+        kpis=kpis,
+        provenance=provenance,
+    )
+
+
+def _leg(
+    end_prev: int, until: int, travel: int, setup: int, lunch: tuple[int, int] | None
+) -> tuple[int, int]:
+    """Departure and arrival of a leg, with the lunch break before or after driving.
+
+    ``until``: the next session start (or the return to the depot), ``setup`` before it.
+    """
+    if lunch is None or not (end_prev <= lunch[0] and lunch[1] <= until):
+        return end_prev, end_prev + travel
+    b0, b1 = lunch
+    if b0 >= end_prev + travel:  # drive, then lunch on arrival
+        return end_prev, end_prev + travel
+    if b1 + travel + setup <= until:  # lunch first, then drive
+        return b1, b1 + travel
+    return end_prev, end_prev + travel + (b1 - b0)  # lunch on the way
+
+
+def _visit(
+    stop: Stop,
+    base: int,
+    *,
+    arrival: int,
+    session_start: int,
+    session_end: int,
+    departure: int,
+    drive: int,
+    distance: int,
+    value: float,
+    rank: int,
+) -> Visit:
+    return Visit(
+        stop_id=stop.id,
+        insee=stop.insee,
+        commune_name=stop.commune_name,
+        venue_name=stop.venue_name,
+        address=stop.address,
+        point=stop.point,
+        arrival=arrival - base,
+        session_start=session_start - base,
+        session_end=session_end - base,
+        departure=departure - base,
+        drive_min=drive,
+        distance_m=distance,
+        value=round(value, 2),
+        visit_rank=rank,
+    )
+
+
+def _tour(
+    unit: Unit,
+    ud: UnitDay,
+    crew: tuple[str, ...],
+    shift: tuple[int, int],
+    base: int,
+    departure: int,
+    return_time: int,
+    visits: Sequence[Visit],
+    lunch: tuple[int, int] | None,
+    back: int,
+    back_distance: int,
+    *,
+    unit_drive: int,
+    on_site: int,
+) -> Tour:
+    return Tour(
+        unit_id=unit.id,
+        unit_name=unit.name,
+        date=ud.date,
+        crew=crew,
+        shift_start=shift[0] - base,
+        shift_end=shift[1] - base,
+        departure=departure - base,
+        return_time=return_time - base,
+        visits=tuple(visits),
+        lunch=LunchSlot(start=lunch[0] - base, end=lunch[1] - base) if lunch else None,
+        return_drive_min=back,
+        return_distance_m=back_distance,
+        unit_drive_min=unit_drive,
+        drive_min=sum(v.drive_min for v in visits) + back,
+        distance_m=sum(v.distance_m for v in visits) + back_distance,
+        on_site_min=on_site,
+        span_min=return_time - departure,
+        value=round(sum(v.value for v in visits), 2),
+    )
+
+
+def _unvisited(
+    scenario: Scenario,
+    stops: Sequence[Stop],
+    problem: RoutingProblem,
+    roster: Roster,
+    visited: set[str],
+    territory: Territory | None,
+) -> list[Unvisited]:
+    wk = problem.week
+    assert wk is not None
+    units = {u.id: u for u in scenario.units}
+    out: list[Unvisited] = []
+    if territory is not None:
+        have = {s.insee for s in stops}
+        out.extend(
+            Unvisited(
+                stop_id=c.insee,
+                insee=c.insee,
+                commune_name=c.name,
+                reason="excluded",
+                detail="excluded by a commune rule",
+            )
+            for c in territory.communes
+            if c.insee not in have
+        )
+    for stop in stops:
+        if stop.id in visited:
+            continue
+        reason: SkipReason
+        detail = ""
+        allowed = [u for u in stop.units if u in units]
+        crewed = [wk.unit_day(k) for k in roster.shifts]
+        crewed = [ud for ud in crewed if ud.unit_id in allowed]
+        open_days = [ud for ud in crewed if stop.windows_on(ud.date)]
+        if stop.max_visits_per_week == 0:
+            reason, detail = "excluded", "max_visits_per_week is 0"
+        elif not allowed:
+            reason, detail = "unit_not_allowed", "no unit may stop there"
+        elif not open_days:
+            reason = "no_window_on_crewed_day"
+            detail = "closed on the days its units go out"
+        elif not any(
+            (ud.mode == "stay" and any(o.stop_id == stop.id for o in wk.stays))
+            or (
+                ud.mode == "route"
+                and _single_visit_fits(units[ud.unit_id], stop, ud, roster.shifts[ud.id], problem)
+            )
+            for ud in open_days
+        ):
+            reason = "too_far_for_day"
+            detail = "no day out of the depot fits a visit (driving cap, shift, windows)"
+        else:
+            reason = "lower_value"
+            dem = wk.stop_demand(stop.id)
+            detail = f"value {dem.value:.0f} (score {dem.score:.2f}, urgency {dem.urgency:.2f})"
+        out.append(
+            Unvisited(
+                stop_id=stop.id,
+                insee=stop.insee,
+                commune_name=stop.commune_name,
+                reason=reason,
+                detail=detail,
+            )
+        )
+    return out

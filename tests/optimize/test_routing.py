@@ -1,0 +1,80 @@
+"""The generic routing builder on a Solomon VRPTW instance, without any scenario."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from itinerant.optimize.problem import Matrix, Node, RoutingProblem, Vehicle
+from itinerant.optimize.routing import solve
+
+SOLOMON = Path(__file__).parents[2] / ".." / "shared" / "benchmarks" / "solomon"
+SCALE = 10  # one decimal of Euclidean distance, the usual rounding convention
+
+
+def read_solomon(path: Path, customers: int) -> RoutingProblem:
+    """Read a Solomon instance (first ``customers`` customers) into a RoutingProblem."""
+    lines = path.read_text().splitlines()
+    number, capacity = (int(x) for x in lines[4].split())
+    rows = [[int(x) for x in line.split()] for line in lines[9:] if line.strip()]
+    rows = rows[: customers + 1]
+    xy = [(r[1], r[2]) for r in rows]
+    dist = tuple(tuple(math.floor(SCALE * math.dist(a, b)) for b in xy) for a in xy)
+    nodes = tuple(
+        Node(
+            id=str(r[0]),
+            location=i,
+            windows=((SCALE * r[4], SCALE * r[5]),),
+            service=SCALE * r[6],
+            demand=r[3],
+            mandatory=True,
+        )
+        for i, r in enumerate(rows)
+        if i > 0
+    )
+    horizon = SCALE * rows[0][5]
+    vehicles = tuple(
+        Vehicle(
+            id=f"v{k}",
+            profile="euclid",
+            start_location=0,
+            end_location=0,
+            start_window=(0, horizon),
+            end_window=(0, horizon),
+            capacity=capacity,
+        )
+        for k in range(number)
+    )
+    return RoutingProblem(
+        matrices=(Matrix(key="euclid", travel=dist, distance=dist),),
+        nodes=nodes,
+        vehicles=vehicles,
+        horizon=horizon,
+    )
+
+
+@pytest.mark.skipif(not SOLOMON.exists(), reason="../shared/benchmarks not available")
+def test_solomon_c101_first_50_customers_feasible() -> None:
+    """C101 (50 customers) through the shared builder: every customer served in its window,
+    capacities held, and the route lengths add up to the objective."""
+    problem = read_solomon(SOLOMON / "C101.txt", 50)
+    result = solve(problem, solution_limit=300, time_limit_s=20)
+    assert not result.dropped
+    travel = problem.matrices[0].travel
+    by_id = {n.id: n for n in problem.nodes}
+    total = 0
+    for route in result.routes:
+        prev, load = 0, 0
+        for node_id, start in route.visits:
+            node = by_id[node_id]
+            assert node.windows[0][0] <= start <= node.windows[0][1]
+            load += node.demand
+            total += travel[prev][node.location]
+            prev = node.location
+        total += travel[prev][0]
+        assert load <= 200
+    assert result.objective == total
+    # C101 with 50 customers: 5 vehicles and 362.4 are best known; allow 5 %
+    assert total <= 1.05 * 3624

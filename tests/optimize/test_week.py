@@ -1,0 +1,280 @@
+"""End-to-end week plans on real 7 Vallées communes, solver for real."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pytest
+from conftest import (
+    WEEK,
+    check_plan,
+    make_scenario,
+    matrices_for,
+    reference_staff,
+    stops_near,
+    tiny_house,
+    van,
+)
+
+from itinerant.errors import InfeasiblePlanError
+from itinerant.optimize.week import plan_week
+from itinerant.plan import Plan
+from itinerant.scenario import (
+    DateRange,
+    Period,
+    Scenario,
+    SolverSettings,
+    Staff,
+    StopRule,
+    TimeWindow,
+    Venue,
+)
+from itinerant.territory import Territory, build_stops
+
+# a dozen communes within ~10 km of Hesdin
+NEAR = (
+    "62447",
+    "62549",
+    "62550",
+    "62743",
+    "62388",
+    "62461",
+    "62398",
+    "62175",
+    "62749",
+    "62661",
+    "62521",
+    "62677",
+)
+FAST = SolverSettings(time_limit_s=5, solution_limit=100)
+MONDAY = dt.date(2026, 11, 30)
+
+
+def _plan(
+    scenario: Scenario,
+    territory: Territory,
+    codes: Sequence[str],
+    *,
+    scores: dict[str, float] | None = None,
+    last: dict[str, dt.date] | None = None,
+    seed: int | None = None,
+) -> Plan:
+    stops = stops_near(scenario, territory, codes)
+    matrices = matrices_for(scenario, stops)
+    plan = plan_week(
+        scenario,
+        stops,
+        scores or dict.fromkeys(codes, 0.8),
+        last or {},
+        matrices,
+        week=WEEK,
+        seed=seed,
+        scenario_hash="h",
+    )
+    check_plan(plan, scenario, stops, matrices)
+    return plan
+
+
+def test_small_week_respects_every_rule(territory: Territory) -> None:
+    """Van + tiny house, reference staff, 12 communes: all hard rules hold (check_plan)."""
+    scenario = make_scenario(solver=FAST)
+    plan = _plan(scenario, territory, NEAR)
+    assert plan.tours
+    assert {t.unit_id for t in plan.tours} == {"bus", "tiny-house"}
+    # Sarah (the only fab manager) does not work on Fridays: the tiny house stays home
+    friday = [
+        i
+        for i in plan.idle_unit_days
+        if i.date == dt.date(2026, 12, 4) and i.unit_id == "tiny-house"
+    ]
+    assert friday
+    assert "fab_manager" in friday[0].reason
+    # everything is either visited or explained
+    visited = {v.stop_id for t in plan.tours for v in t.visits}
+    assert visited | {u.stop_id for u in plan.unvisited} == set(NEAR)
+    assert plan.provenance.search_ended_by in ("solution_limit", "local_optimum")
+    assert plan.roster
+
+
+def test_same_seed_same_plan(territory: Territory) -> None:
+    """Two runs with one seed give the same plan, solve time aside."""
+    scenario = make_scenario(solver=FAST)
+    first = _plan(scenario, territory, NEAR, seed=3)
+    second = _plan(scenario, territory, NEAR, seed=3)
+    assert first.without_timing().model_dump_json() == second.without_timing().model_dump_json()
+
+
+def test_recent_visit_ranks_below_overdue_one(territory: Territory) -> None:
+    """With room for one visit, the commune seen two months ago beats last week's.
+
+    Both venues stand at the same point and have the same score, so only urgency differs:
+    7 days / 14-day interval (0.5) against 60 / 14 (capped at 3).
+    """
+    a, b = "62388", "62398"  # Grigny, Guisy
+    venue = Venue(name="Salle", point=territory.find(a).point)  # type: ignore[union-attr]
+    scenario = make_scenario(
+        units=(van(max_stops_per_day=1),),
+        period=Period(working_days=("mon",)),
+        communes=(StopRule(commune=a, venue=venue), StopRule(commune=b, venue=venue)),
+        solver=FAST,
+    )
+    plan = _plan(
+        scenario,
+        territory,
+        (a, b),
+        scores={a: 1.0, b: 1.0},
+        last={a: MONDAY - dt.timedelta(days=7), b: MONDAY - dt.timedelta(days=60)},
+    )
+    assert [v.stop_id for t in plan.tours for v in t.visits] == [b]
+    assert [(u.stop_id, u.reason) for u in plan.unvisited] == [(a, "lower_value")]
+
+
+def test_must_visit_is_visited(territory: Territory) -> None:
+    """A must-visit commune of score 0 is visited although it is worth nothing."""
+    scenario = make_scenario(
+        units=(van(),),
+        communes=(StopRule(commune="62677", must_visit=True),),
+        solver=FAST,
+        period=Period(working_days=("mon", "tue")),
+    )
+    scores = dict.fromkeys(NEAR, 0.9) | {"62677": 0.0}
+    plan = _plan(scenario, territory, NEAR, scores=scores)
+    assert "62677" in {v.stop_id for t in plan.tours for v in t.visits}
+
+
+def test_impossible_must_visit_names_stop_and_reason(territory: Territory) -> None:
+    """A must-visit stop closed all week: the error names it and the missing window."""
+    closed = DateRange(start=MONDAY, end=MONDAY + dt.timedelta(days=6))
+    scenario = make_scenario(
+        units=(van(),),
+        solver=FAST,
+        communes=(StopRule(commune="Marconne", must_visit=True, closures=(closed,)),),
+    )
+    with pytest.raises(InfeasiblePlanError, match=r"Marconne \(62549\).*no opening window"):
+        _plan(scenario, territory, NEAR)
+
+
+def test_no_towing_licence_names_the_day(territory: Territory) -> None:
+    """Only Wednesday, no driver_be that day: a tiny-house-only must-visit cannot be done."""
+    staff = tuple(
+        m.model_copy(update={"absences": (dt.date(2026, 12, 2),)}) if "driver_be" in m.skills else m
+        for m in reference_staff()
+    )
+    scenario = make_scenario(
+        units=(van(), tiny_house()),
+        staff=staff,
+        period=Period(working_days=("wed",)),
+        communes=(StopRule(commune="Marconne", must_visit=True, units=("tiny-house",)),),
+        solver=FAST,
+    )
+    with pytest.raises(
+        InfeasiblePlanError,
+        match=r"Marconne \(62549\).*Wednesday 2026-12-02: no staff member with driver_be "
+        r"is available, so the tiny house cannot go out",
+    ):
+        _plan(scenario, territory, NEAR)
+
+
+def test_empty_week_says_so(territory: Territory) -> None:
+    """No staff member holds a skill the units need: nothing can go out all week."""
+    staff = (Staff(id="x", name="X", skills=("driver_b",)),)
+    scenario = make_scenario(staff=staff, solver=FAST)
+    with pytest.raises(InfeasiblePlanError, match="no unit can go out on any day"):
+        _plan(scenario, territory, NEAR)
+
+
+def test_no_working_day(territory: Territory) -> None:
+    """A week made only of days off raises, naming the week."""
+    off = DateRange(start=MONDAY, end=MONDAY + dt.timedelta(days=6))
+    scenario = make_scenario(period=Period(days_off=(off,)), solver=FAST)
+    with pytest.raises(InfeasiblePlanError, match=f"{WEEK} has no working day"):
+        _plan(scenario, territory, NEAR)
+
+
+def test_second_visit_never_same_day(territory: Territory) -> None:
+    """A commune allowed twice a week, worth as much the second time, gets two days."""
+    scenario = make_scenario(
+        units=(van(),),
+        solver=FAST,
+        period=Period(working_days=("mon", "tue", "wed")),
+        rotation={"second_visit_factor": 1.0},
+        communes=(StopRule(commune="62549", max_visits_per_week=2),),
+    )
+    scores = dict.fromkeys(NEAR[:5], 0.2) | {"62549": 1.0}
+    plan = _plan(scenario, territory, NEAR[:5], scores=scores)
+    dates = [t.date for t in plan.tours for v in t.visits if v.stop_id == "62549"]
+    assert len(dates) == 2
+    assert len(set(dates)) == 2
+    ranks = sorted(v.visit_rank for t in plan.tours for v in t.visits if v.stop_id == "62549")
+    assert ranks == [1, 2]
+
+
+def test_multi_day_stay_without_return_leg(territory: Territory) -> None:
+    """Boisjean (~34 min towed each way) with a 60-minute towing cap: only a stay fits.
+
+    Out on Monday (set-up, no pack-up), Tuesday on site, back on Wednesday: three
+    consecutive days, the unit tows only on the first and last day, one way each.
+    """
+    far = "62150"
+    th = tiny_house(max_drive_min=60)
+    staff = reference_staff()
+    scenario = make_scenario(
+        units=(th,), staff=staff, solver=FAST, period=Period(working_days=("mon", "tue", "wed"))
+    )
+    plan = _plan(scenario, territory, (far,), scores={far: 1.0})
+    tours = [t for t in plan.tours if t.unit_id == "tiny-house"]
+    assert [t.date for t in tours] == [MONDAY + dt.timedelta(days=i) for i in range(3)]
+    visits = [t.visits[0] for t in tours]
+    assert [v.stay_day for v in visits] == [1, 2, 3]
+    assert [v.continues_stay for v in visits] == [False, True, True]
+    assert [(v.setup, v.packup) for v in visits] == [(True, False), (False, False), (False, True)]
+    out = visits[0].drive_min
+    # towing: out on day 1, none on day 2, back on day 3: no return trip in between
+    assert [t.unit_drive_min for t in tours] == [out, 0, out]
+    assert 2 * out > th.max_drive_min
+
+
+def test_stay_unit_prefers_day_trips_when_they_fit(territory: Territory) -> None:
+    """With room to tow both ways, a stay is chosen only if worth more: never 2 stays at one
+    stop, and the plan's tiny-house days are feasible and crewed."""
+    scenario = make_scenario(units=(tiny_house(),), solver=FAST)
+    plan = _plan(scenario, territory, NEAR[:6])
+    assert plan.tours
+    stays = [v for t in plan.tours for v in t.visits if v.stay_day == 1]
+    assert len({v.stop_id for v in stays}) == len(stays)
+
+
+def test_staff_constraints_under_pressure(territory: Territory) -> None:
+    """Tight weekly hours: the roster never exceeds them (check_plan) and still plans."""
+    staff = tuple(m.model_copy(update={"max_hours_week": 12}) for m in reference_staff())
+    scenario = make_scenario(staff=staff, solver=FAST)
+    plan = _plan(scenario, territory, NEAR)
+    for sid, hours in plan.kpis.staff_hours.items():
+        assert hours <= 12, sid
+
+
+def test_availability_windows_bound_shifts(territory: Territory) -> None:
+    """A mediator free only in the afternoon gets afternoon shifts."""
+    afternoon = {
+        d: (TimeWindow(start=13 * 60, end=18 * 60),) for d in ("mon", "tue", "wed", "thu", "fri")
+    }
+    staff = (Staff(id="ana", name="Ana", skills=("mediator", "driver_b"), availability=afternoon),)
+    scenario = make_scenario(units=(van(),), staff=staff, solver=FAST)
+    plan = _plan(scenario, territory, NEAR)
+    assert plan.tours
+    assert all(t.shift_start >= 13 * 60 for t in plan.tours)
+
+
+@pytest.mark.slow
+def test_full_reference_week(territory: Territory) -> None:
+    """Van + tiny house, four staff, the 69 communes: a full week is planned."""
+    scenario = make_scenario(solver=SolverSettings(time_limit_s=30, solution_limit=2000))
+    stops = build_stops(scenario, territory)
+    matrices = matrices_for(scenario, stops)
+    scores = {c.insee: min(1.0, c.population / 2500) for c in territory.communes}
+    plan = plan_week(scenario, stops, scores, {}, matrices, week=WEEK, territory=territory)
+    check_plan(plan, scenario, stops, matrices)
+    assert len(plan.tours) >= 8  # 5 van days + the tiny house Monday to Thursday
+    assert plan.kpis.visits >= 12
+    assert len(plan.unvisited) + plan.kpis.communes_visited == 69

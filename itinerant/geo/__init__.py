@@ -1,0 +1,1 @@
+"""Road networks (OpenStreetMap through osmnx) and travel matrices."""

@@ -1,0 +1,1 @@
+"""Tests of itinerant.geo (road networks and travel matrices)."""

@@ -67,7 +67,7 @@ def networkx_matrix(
         return min(edge_time(d) for d in data.values())
 
     def fastest_length(u: int, v: int) -> float:
-        return min(graph[u][v].values(), key=edge_time)["length"]
+        return float(min(graph[u][v].values(), key=edge_time)["length"])
 
     times = np.zeros((len(nodes), len(nodes)))
     dists = np.zeros_like(times)

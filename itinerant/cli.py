@@ -14,8 +14,19 @@ from typing import Any, TypeVar
 import click
 
 from itinerant.errors import ItinerantError
-from itinerant.loading import load_bundled_territory, load_scenario
+from itinerant.geo.network import cached_networks, fetch_road_network
+from itinerant.loading import load_bundled_territory, load_scenario, with_week
+from itinerant.outputs import write_outputs
+from itinerant.pipeline import (
+    compute_demand,
+    load_network,
+    plan_prepared,
+    prepare,
+    scenario_area,
+)
 from itinerant.scenario import Scenario
+from itinerant.settings import Settings
+from itinerant.summary import plan_summary
 from itinerant.territory import Territory
 
 DEFAULT_SCENARIO = Path("scenarios/7-vallees.yaml")
@@ -142,6 +153,158 @@ def territory_show(name: str, current: bool) -> None:
 
 def _thousands(number: int) -> str:
     return f"{number:,}".replace(",", "\u202f")
+
+
+def offline_option(func: F) -> F:
+    """Add ``--offline``: never try to download a road network."""
+    return click.option(
+        "--offline",
+        is_flag=True,
+        default=None,
+        help="Never download a road network (env ITINERANT_OFFLINE).",
+    )(func)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@cli.command()
+@scenario_argument
+@offline_option
+def demand(scenario_path: Path, offline: bool | None) -> None:
+    """Print each commune's demand score with its components.
+
+    \b
+    Example:
+        itinerant demand scenarios/7-vallees.yaml
+    """
+    scenario, territory = _load(scenario_path)
+    settings = _settings(offline=offline)
+    network = load_network(
+        scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
+    )
+    scores = compute_demand(scenario, territory, network)
+    keys = list(scores[0].components)
+    click.echo(
+        f"{'INSEE':<6} {'commune':<30} {'pop.':>6} {'score':>6}  "
+        + "  ".join(f"{key:>18}" for key in keys)
+    )
+    for score in sorted(scores, key=lambda s: (-s.score, s.insee)):
+        parts = "  ".join(
+            f"{score.components[key].raw:>9.4g} ->{score.components[key].normalised:>5.2f}"
+            for key in keys
+        )
+        flag = "  (override)" if score.overridden else ""
+        click.echo(
+            f"{score.insee:<6} {score.name[:30]:<30} {score.population:>6} "
+            f"{score.score:>6.3f}  {parts}{flag}"
+        )
+    weights = ", ".join(f"{k} {c.weight:.2f}" for k, c in scores[0].components.items())
+    click.echo(f"Weights: {weights} (raw -> normalised; score = sum of weight x normalised)")
+    for note in scores[0].notes:
+        click.echo(f"Note: {note}")
+
+
+@cli.group()
+def network() -> None:
+    """Download and inspect cached road networks.
+
+    \b
+    Example:
+        itinerant network info scenarios/7-vallees.yaml
+    """
+
+
+@network.command("fetch")
+@scenario_argument
+def network_fetch(scenario_path: Path) -> None:
+    """Download the territory's road network (OpenStreetMap) and cache it.
+
+    \b
+    Example:
+        itinerant network fetch scenarios/7-vallees.yaml
+    """
+    scenario, territory = _load(scenario_path)
+    settings = _settings()
+    fetched = fetch_road_network(
+        scenario.network, area=scenario_area(scenario, territory), cache_dir=settings.cache_dir
+    )
+    click.echo(
+        f"cached {fetched.source}: {fetched.n_nodes} nodes, {fetched.n_edges} edges "
+        f"in {settings.cache_dir}"
+    )
+
+
+@network.command("info")
+@scenario_argument
+def network_info(scenario_path: Path) -> None:
+    """Say which road network a scenario uses and what is cached.
+
+    \b
+    Example:
+        itinerant network info scenarios/7-vallees.yaml
+    """
+    scenario, _ = _load(scenario_path)
+    settings = _settings()
+    source = scenario.network.path or scenario.network.source
+    click.echo(f"scenario network: {source}")
+    cached = cached_networks(settings.cache_dir)
+    if not cached:
+        click.echo(f"nothing cached in {settings.cache_dir}")
+    for item in cached:
+        size = f"{item.nodes} nodes, {item.edges} edges" if item.nodes is not None else "?"
+        click.echo(
+            f"{item.kind:<9} {item.source:<50} {size:<28} {item.size_bytes / 1e6:.1f} MB "
+            f"{item.path.name}"
+        )
+
+
+@cli.command()
+@scenario_argument
+@click.option(
+    "--week", help="ISO week to plan, e.g. 2026-W49 (default: the scenario's, or next week)."
+)
+@click.option("--seed", type=int, help="Search seed (default: the scenario's).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: maps/<scenario>/<week>).",
+)
+@offline_option
+def plan(
+    scenario_path: Path,
+    week: str | None,
+    seed: int | None,
+    out_dir: Path | None,
+    offline: bool | None,
+) -> None:
+    """Plan a week's tours and write the plan and its outputs.
+
+    \b
+    Example:
+        itinerant plan scenarios/7-vallees.yaml --week 2026-W49
+    """
+    scenario, territory = _load(scenario_path)
+    if week is not None:
+        scenario = with_week(scenario, week)
+    assert scenario.period.week is not None  # resolved by _load
+    settings = _settings(offline=offline)
+    prepared = prepare(
+        scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
+    )
+    result = plan_prepared(
+        prepared,
+        week=scenario.period.week,
+        last_visits={},
+        seed=seed,
+        generated_at=dt.datetime.now(tz=dt.UTC).replace(microsecond=0),
+    )
+    folder = out_dir or settings.output_dir / scenario_path.stem / scenario.period.week
+    write_outputs(folder, {"plan.json": result.model_dump_json(indent=2) + "\n"})
+    click.echo(plan_summary(result, scenario.language, circuity=scenario.network.circuity))
+    click.echo(f"Written to {folder}/")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from itinerant.errors import ScenarioError, TerritoryError
-from itinerant.scenario import Point, Scenario, TerritoryRef, format_time
+from itinerant.scenario import Period, Point, Scenario, TerritoryRef, format_time
 from itinerant.territory import Commune, Territory
 
 __all__ = [
@@ -235,6 +235,16 @@ def load_scenario(
     if problems:
         raise ScenarioError(problems)
     return scenario, territory
+
+
+def with_week(scenario: Scenario, week: str) -> Scenario:
+    """Return the scenario with another ISO week (e.g. from ``--week``)."""
+    try:
+        period = Period.model_validate({**scenario.period.model_dump(), "week": week})
+    except ValidationError as exc:
+        msg = f"--week: {week!r} is not an ISO week (write it as 2026-W49)"
+        raise ScenarioError([msg]) from exc
+    return scenario.model_copy(update={"period": period})
 
 
 def resolve_week(week: str | None, today: dt.date) -> str:

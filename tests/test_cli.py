@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from itinerant.cli import cli
+from itinerant.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
@@ -61,6 +62,62 @@ def test_unknown_territory() -> None:
     code, output = run("territory", "show", "8-vallees")
     assert code == 1
     assert output == "Error: unknown territory '8-vallees' (bundled: 7-vallees)\n"
+
+
+@pytest.fixture
+def offline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No download, an empty cache, outputs under tmp_path."""
+    monkeypatch.setenv("ITINERANT_OFFLINE", "1")
+    monkeypatch.setenv("ITINERANT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ITINERANT_OUTPUT_DIR", str(tmp_path / "maps"))
+    return tmp_path
+
+
+def test_plan_bundled_week_offline_writes_plan_and_flags_approximate(offline_env: Path) -> None:
+    """The bundled scenario plans a full week; without a network it says so, never silently."""
+    result = CliRunner().invoke(cli, ["plan", str(BUNDLED), "--week", "2026-W49"])
+    assert result.exit_code == 0, result.output
+    assert "Warning: no road network" in result.output
+    plan_file = offline_env / "maps" / "7-vallees" / "2026-W49" / "plan.json"
+    plan = Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+    assert plan.provenance.approximate
+    # Monday to Friday (no holiday in that week), the bus out every day
+    assert {t.date.isoformat() for t in plan.tours if t.unit_id == "bus"} == {
+        "2026-11-30",
+        "2026-12-01",
+        "2026-12-02",
+        "2026-12-03",
+        "2026-12-04",
+    }
+    assert plan.kpis.visits >= 10
+    assert "semaine 2026-W49" in result.output
+    assert "Distances approximatives" in result.output
+
+
+def test_plan_bad_week_is_named(offline_env: Path) -> None:
+    code, output = run("plan", str(BUNDLED), "--week", "2026-W60")
+    assert code == 1
+    assert output == "Error: --week: '2026-W60' is not an ISO week (write it as 2026-W49)\n"
+    assert not (offline_env / "maps").exists()
+
+
+def test_demand_prints_every_commune(offline_env: Path) -> None:
+    code, output = run("demand", str(BUNDLED))
+    assert code == 0, output
+    rows = [line for line in output.splitlines() if line[:5].isdigit()]
+    assert len(rows) == 69
+    scores = [float(line[45:51]) for line in rows]  # the score column
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= score <= 1 for score in scores)
+    assert "Weights: population 0.71, remoteness_depot 0.29" in output
+    assert "no service points given" in output
+
+
+def test_network_info_on_empty_cache(offline_env: Path) -> None:
+    code, output = run("network", "info", str(BUNDLED))
+    assert code == 0, output
+    assert "scenario network: auto" in output
+    assert "nothing cached" in output
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

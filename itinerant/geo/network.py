@@ -340,7 +340,7 @@ def load_road_network(
     except RoadNetworkError:
         if settings.source == "download":
             raise
-        logger.warning("no road network (download failed): using straight-line estimates")
+        logger.info("no road network (download failed): using straight-line estimates")
         return None
 
 

@@ -1,0 +1,199 @@
+"""Run the stages in order: scenario -> road network -> travel matrices -> demand -> plan.
+
+The command line calls these; each stage is a function of the previous one's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from itinerant.demand import DemandScore, demand_scores
+from itinerant.errors import ApproximateDistancesWarning
+from itinerant.geo.matrix import NamedPoint, TravelMatrix, nearest_travel_time_s, travel_matrix
+from itinerant.geo.network import RoadNetwork, load_road_network
+from itinerant.loading import read_csv_rows, read_service_points
+from itinerant.optimize.week import plan_week
+from itinerant.plan import Plan
+from itinerant.scenario import Point, Scenario, VehicleProfile
+from itinerant.territory import Stop, Territory, build_stops
+
+__all__ = [
+    "Prepared",
+    "compute_demand",
+    "load_network",
+    "plan_prepared",
+    "prepare",
+    "scenario_area",
+    "scenario_hash",
+]
+
+logger = logging.getLogger(__name__)
+
+Area = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything upstream of the optimiser, for one scenario."""
+
+    scenario: Scenario
+    territory: Territory
+    stops: tuple[Stop, ...]
+    network: RoadNetwork | None
+    matrices: dict[str, TravelMatrix]
+    demand: tuple[DemandScore, ...]
+
+    @property
+    def approximate(self) -> bool:
+        """Whether travel times are straight-line estimates."""
+        return self.network is None
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Demand score by INSEE code."""
+        return {score.insee: score.score for score in self.demand}
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Return a short SHA-256 of the scenario's canonical JSON (for provenance)."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def scenario_area(scenario: Scenario, territory: Territory) -> Area:
+    """Bounding box ``(west, south, east, north)`` of the depot and every commune."""
+    points = [scenario.depot.point, *(c.point for c in territory.communes)]
+    points += [rule.venue.point for rule in scenario.communes if rule.venue is not None]
+    lats = [p.lat for p in points]
+    lons = [p.lon for p in points]
+    return (min(lons), min(lats), max(lons), max(lats))
+
+
+def load_network(
+    scenario: Scenario, territory: Territory, *, cache_dir: Path, allow_download: bool
+) -> RoadNetwork | None:
+    """Load the scenario's road network; warn (never silently) when there is none."""
+    network = load_road_network(
+        scenario.network,
+        area=scenario_area(scenario, territory),
+        cache_dir=cache_dir,
+        allow_download=allow_download,
+    )
+    if network is None:
+        reason = (
+            "the scenario asks for straight lines"
+            if scenario.network.source == "straight_line"
+            else "no road network file, cache or download is available"
+        )
+        warnings.warn(
+            f"{reason}: travel times are straight-line distances x "
+            f"{scenario.network.circuity:g}, and every output is marked approximate. "
+            "Run `itinerant network fetch` when online, or set network.path to an OSM extract.",
+            ApproximateDistancesWarning,
+            stacklevel=2,
+        )
+    else:
+        logger.info("road network: %s (%d nodes)", network.source, network.n_nodes)
+    return network
+
+
+def _matrices(
+    scenario: Scenario, network: RoadNetwork | None, points: list[NamedPoint]
+) -> dict[str, TravelMatrix]:
+    profiles: dict[str, VehicleProfile] = {}
+    for unit in scenario.units:
+        profiles.setdefault(unit.vehicle.key, unit.vehicle)
+    with warnings.catch_warnings():
+        # load_network has already said why distances are approximate, once
+        warnings.simplefilter("ignore", ApproximateDistancesWarning)
+        return {
+            key: travel_matrix(
+                network,
+                points,
+                profile,
+                max_snap_m=scenario.network.max_snap_m,
+                circuity=scenario.network.circuity,
+            )
+            for key, profile in sorted(profiles.items())
+        }
+
+
+def compute_demand(
+    scenario: Scenario, territory: Territory, network: RoadNetwork | None
+) -> tuple[DemandScore, ...]:
+    """Score every commune of the territory (see :mod:`itinerant.demand`)."""
+    profile = scenario.units[0].vehicle
+    communes = [
+        NamedPoint(id=c.insee, name=c.name, point=c.point)
+        for c in sorted(territory.communes, key=lambda c: c.insee)
+    ]
+    service_points: list[Point] = []
+    for path in scenario.demand.service_points:
+        service_points += read_service_points(path)
+    indicator_rows = (
+        read_csv_rows(scenario.demand.indicators_csv, what="indicators CSV")
+        if scenario.demand.indicators_csv is not None
+        else None
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ApproximateDistancesWarning)
+        options = {"max_snap_m": scenario.network.max_snap_m, "circuity": scenario.network.circuity}
+        depot_time_s = nearest_travel_time_s(
+            network, communes, [scenario.depot.point], profile, **options
+        )
+        service_time_s = (
+            nearest_travel_time_s(network, communes, service_points, profile, **options)
+            if service_points
+            else None
+        )
+    return demand_scores(
+        territory,
+        scenario.demand,
+        depot_time_s=depot_time_s,
+        service_time_s=service_time_s,
+        indicator_rows=indicator_rows,
+        indicators_source=str(scenario.demand.indicators_csv or ""),
+    )
+
+
+def prepare(
+    scenario: Scenario, territory: Territory, *, cache_dir: Path, allow_download: bool = True
+) -> Prepared:
+    """Build stops, load the road network, compute matrices and demand scores."""
+    stops = build_stops(scenario, territory)
+    network = load_network(scenario, territory, cache_dir=cache_dir, allow_download=allow_download)
+    points = [NamedPoint(id="depot", name=scenario.depot.name, point=scenario.depot.point)]
+    points += [NamedPoint(id=s.id, name=s.commune_name, point=s.point) for s in stops]
+    matrices = _matrices(scenario, network, points)
+    demand = compute_demand(scenario, territory, network)
+    return Prepared(scenario, territory, stops, network, matrices, demand)
+
+
+def plan_prepared(
+    prepared: Prepared,
+    *,
+    week: str,
+    last_visits: Mapping[str, dt.date],
+    seed: int | None = None,
+    generated_at: dt.datetime | None = None,
+) -> Plan:
+    """Plan one week of a prepared scenario."""
+    return plan_week(
+        prepared.scenario,
+        prepared.stops,
+        prepared.scores,
+        last_visits,
+        prepared.matrices,
+        week=week,
+        scenario_hash=scenario_hash(prepared.scenario),
+        generated_at=generated_at,
+        seed=seed,
+        territory=prepared.territory,
+    )

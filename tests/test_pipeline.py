@@ -1,0 +1,91 @@
+"""End to end on real roads: a scenario on the Andorra OSM extract goes from file to plan."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from itinerant.errors import ApproximateDistancesWarning
+from itinerant.loading import load_scenario
+from itinerant.pipeline import plan_prepared, prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+ANDORRA = ROOT.parent / "shared" / "data" / "osm_fixtures" / "andorra_drive_2025.osm.bz2"
+
+# The seven parishes of Andorra, town-centre points (WGS84) and rounded populations.
+PARISHES = """insee,name,population,lat,lon
+AD002,Canillo,4500,42.5676,1.5976
+AD003,Encamp,11000,42.5347,1.5801
+AD004,Ordino,5000,42.5563,1.5331
+AD005,La Massana,10000,42.5450,1.5148
+AD006,Sant Julià de Lòria,9500,42.4637,1.4913
+AD007,Andorra la Vella,22000,42.5063,1.5218
+AD008,Escaldes-Engordany,14000,42.5100,1.5380
+"""
+
+SCENARIO = f"""
+name: Andorra test tour
+territory:
+  communes_csv: parishes.csv
+depot:
+  name: Depot in Andorra la Vella
+  point: {{lat: 42.5075, lon: 1.5250}}
+period:
+  week: 2026-W50
+units:
+  - id: van
+    name: Van
+    session_min: 90
+    day: {{start: "08:30", end: "17:30"}}
+    lunch: {{start: "12:00", end: "14:00", duration_min: 45}}
+    max_stops_per_day: 2
+    crew: [{{role: mediator, skills: [mediator, driver_b]}}]
+staff:
+  - id: ana
+    name: Ana
+    skills: [mediator, driver_b]
+solver:
+  solution_limit: 200
+network:
+  source: osm
+  path: {ANDORRA}
+  max_snap_m: 800
+"""
+
+
+@pytest.fixture(scope="module")
+def andorra_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not ANDORRA.exists():
+        pytest.skip("../shared/data/osm_fixtures is not beside the repository")
+    folder = tmp_path_factory.mktemp("andorra")
+    (folder / "parishes.csv").write_text(PARISHES, encoding="utf-8")
+    path = folder / "andorra.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
+    scenario, territory = load_scenario(andorra_scenario)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ApproximateDistancesWarning)  # never silently
+        prepared = prepare(scenario, territory, cache_dir=tmp_path, allow_download=False)
+    assert prepared.network is not None
+    (matrix,) = prepared.matrices.values()
+    assert not matrix.approximate
+    assert matrix.point_ids[0] == "depot"
+    assert len(prepared.demand) == 7
+    plan = plan_prepared(prepared, week="2026-W50", last_visits={})
+    assert not plan.provenance.approximate
+    assert "andorra_drive_2025.osm.bz2" in plan.provenance.network_source
+    # one mediator, five days, two stops a day at most: all seven parishes fit
+    assert plan.kpis.communes_visited == 7
+    index = {pid: i for i, pid in enumerate(matrix.point_ids)}
+    for tour in plan.tours:
+        previous = "depot"
+        for visit in tour.visits:
+            # each leg's distance is the road matrix's, exactly
+            assert visit.distance_m == matrix.distance_m[index[previous]][index[visit.stop_id]]
+            previous = visit.stop_id
+        assert tour.return_distance_m == matrix.distance_m[index[previous]][0]

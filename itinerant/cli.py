@@ -13,10 +13,27 @@ from typing import Any, TypeVar
 
 import click
 
-from itinerant.errors import ItinerantError
+from itinerant.errors import ItinerantError, ScenarioError
 from itinerant.geo.network import cached_networks, fetch_road_network
-from itinerant.loading import load_bundled_territory, load_scenario, with_week
-from itinerant.outputs import write_outputs
+from itinerant.history import (
+    add_visits,
+    export_csv_text,
+    import_csv_text,
+    last_visit_dates,
+    list_visits,
+    mark_cancelled,
+    records_from_plan,
+)
+from itinerant.loading import (
+    commune_codes,
+    load_bundled_territory,
+    load_scenario,
+    parse_cancellation,
+    read_plan,
+    read_text_file,
+    with_week,
+)
+from itinerant.outputs import write_atomic, write_outputs
 from itinerant.pipeline import (
     compute_demand,
     load_network,
@@ -297,7 +314,13 @@ def plan(
     result = plan_prepared(
         prepared,
         week=scenario.period.week,
-        last_visits={},
+        last_visits=(
+            last_visit_dates(
+                scenario.history, before=dt.date.fromisoformat(f"{scenario.period.week}-1")
+            )
+            if scenario.history is not None
+            else {}
+        ),
         seed=seed,
         generated_at=dt.datetime.now(tz=dt.UTC).replace(microsecond=0),
     )
@@ -305,6 +328,157 @@ def plan(
     write_outputs(folder, {"plan.json": result.model_dump_json(indent=2) + "\n"})
     click.echo(plan_summary(result, scenario.language, circuity=scenario.network.circuity))
     click.echo(f"Written to {folder}/")
+
+
+def scenario_option(func: F) -> F:
+    """Add ``--scenario``: the scenario whose history file to use."""
+    return click.option(
+        "-s",
+        "--scenario",
+        "scenario_path",
+        default=DEFAULT_SCENARIO,
+        show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Scenario whose `history:` file to use.",
+    )(func)
+
+
+def _history_path(scenario: Scenario, scenario_path: Path) -> Path:
+    if scenario.history is None:
+        msg = f"{scenario_path}: history: the scenario names no history file (add `history: FILE`)"
+        raise ScenarioError([msg])
+    return scenario.history
+
+
+@cli.group()
+def history() -> None:
+    """Record, list, cancel and export the visits that took place.
+
+    \b
+    Example:
+        itinerant history add maps/7-vallees/2026-W49/plan.json
+    """
+
+
+@history.command("add")
+@click.argument("plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@scenario_option
+@click.option(
+    "--cancelled",
+    "cancelled",
+    multiple=True,
+    metavar="INSEE:DATE",
+    help="A visit that did not take place (repeatable), e.g. 62549:2026-12-03.",
+)
+def history_add(plan_path: Path, scenario_path: Path, cancelled: tuple[str, ...]) -> None:
+    """Record a planned week as done, except the visits marked cancelled.
+
+    Adding the same week again replaces it (the last version counts).
+
+    \b
+    Example:
+        itinerant history add maps/7-vallees/2026-W49/plan.json --cancelled 62549:2026-12-03
+    """
+    scenario, _ = _load(scenario_path)
+    week_plan = read_plan(plan_path)
+    pairs = [parse_cancellation(item) for item in cancelled]
+    records = records_from_plan(week_plan, source=plan_path.name, cancelled=pairs)
+    unknown = set(pairs) - {(r.date, r.insee) for r in records}
+    if unknown:
+        listed = ", ".join(f"{code}:{day}" for day, code in sorted(unknown))
+        msg = f"--cancelled: {listed} is not a visit of {plan_path}"
+        raise ScenarioError([msg])
+    count = add_visits(_history_path(scenario, scenario_path), records)
+    done = sum(r.status == "done" for r in records)
+    click.echo(
+        f"week {week_plan.week}: {count} visit(s) recorded ({done} done, "
+        f"{count - done} cancelled) in {scenario.history}"
+    )
+
+
+@history.command("list")
+@scenario_option
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="First date, YYYY-MM-DD.")
+def history_list(scenario_path: Path, since: dt.datetime | None) -> None:
+    """List the recorded visits.
+
+    \b
+    Example:
+        itinerant history list --since 2026-09-01
+    """
+    scenario, _ = _load(scenario_path)
+    visits = list_visits(
+        _history_path(scenario, scenario_path), since=since.date() if since else None
+    )
+    for visit in visits:
+        click.echo(
+            f"{visit.date}  {visit.week}  {visit.insee}  {visit.commune[:30]:<30} "
+            f"{visit.unit_id:<12} {visit.status}"
+        )
+    click.echo(f"{len(visits)} visit(s)")
+
+
+@history.command("cancel")
+@click.argument("commune")
+@click.argument("date", type=click.DateTime(formats=["%Y-%m-%d"]))
+@scenario_option
+@click.option("--unit", help="Only this unit's visit.")
+def history_cancel(commune: str, date: dt.datetime, scenario_path: Path, unit: str | None) -> None:
+    """Mark a recorded visit as cancelled (it no longer counts for rotation).
+
+    \b
+    Example:
+        itinerant history cancel Marconne 2026-12-03
+    """
+    scenario, territory = _load(scenario_path)
+    (insee,) = commune_codes(territory, [commune])
+    count = mark_cancelled(
+        _history_path(scenario, scenario_path), date=date.date(), insee=insee, unit_id=unit
+    )
+    if count == 0:
+        msg = f"no recorded visit to {commune} on {date.date()}"
+        raise ScenarioError([msg])
+    click.echo(f"{count} visit(s) marked cancelled")
+
+
+@history.command("export")
+@scenario_option
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV file to write (default: standard output).",
+)
+def history_export(scenario_path: Path, out_path: Path | None) -> None:
+    """Export the history as CSV (spreadsheet formulas neutralised).
+
+    \b
+    Example:
+        itinerant history export --out history.csv
+    """
+    scenario, _ = _load(scenario_path)
+    text = export_csv_text(list_visits(_history_path(scenario, scenario_path)))
+    if out_path is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(out_path, text)
+        click.echo(f"written {out_path}")
+
+
+@history.command("import")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@scenario_option
+def history_import(csv_path: Path, scenario_path: Path) -> None:
+    """Seed the history from a CSV (columns date, insee, unit_id; optional status, week).
+
+    \b
+    Example:
+        itinerant history import past-visits.csv
+    """
+    scenario, _ = _load(scenario_path)
+    records = import_csv_text(read_text_file(csv_path, what="history CSV"), source=csv_path.name)
+    count = add_visits(_history_path(scenario, scenario_path), records, replace_week=False)
+    click.echo(f"{count} visit(s) imported into {scenario.history}")
 
 
 def main() -> None:

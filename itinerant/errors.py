@@ -41,6 +41,10 @@ class InfeasiblePlanError(ItinerantError):
     """The week cannot be planned as asked (mandatory visit or crew impossible)."""
 
 
+class HistoryError(ItinerantError):
+    """The visit history file cannot be read or written."""
+
+
 class OutputError(ItinerantError, OSError):
     """An output cannot be written."""
 

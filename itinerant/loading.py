@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from itinerant.errors import ScenarioError, TerritoryError
+from itinerant.plan import Plan
 from itinerant.scenario import Period, Point, Scenario, TerritoryRef, format_time
 from itinerant.territory import Commune, Territory
 
@@ -575,6 +576,25 @@ def read_service_points(path: Path) -> list[Point]:
     if problems:
         raise ScenarioError(problems)
     return points
+
+
+def read_plan(path: Path) -> Plan:
+    """Read a plan written by ``itinerant plan`` (possibly edited by hand)."""
+    text = read_text_file(path, what="plan file")
+    try:
+        return Plan.model_validate_json(text)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source=str(path))) from None
+
+
+def parse_cancellation(text: str) -> tuple[dt.date, str]:
+    """Parse ``INSEE:YYYY-MM-DD`` into (date, INSEE)."""
+    code, _, day = text.partition(":")
+    try:
+        return dt.date.fromisoformat(day), code.strip()
+    except ValueError:
+        msg = f"--cancelled: {text!r} is not INSEE:YYYY-MM-DD (e.g. 62549:2026-12-03)"
+        raise ScenarioError([msg]) from None
 
 
 def commune_codes(territory: Territory, keys: Sequence[str]) -> list[str]:

@@ -136,3 +136,57 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
     code, output = run(*name.split(), "--help")
     assert code == 0
     assert "itinerant" in output
+
+
+def test_history_follows_the_weeks(offline_env: Path) -> None:
+    """A week recorded as done pushes its communes back in next week's plan."""
+    scenario = offline_env / "7-vallees.yaml"
+    scenario.write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+    week49 = offline_env / "w49"
+    assert run("plan", str(scenario), "--week", "2026-W49", "--out", str(week49))[0] == 0
+    plan49 = Plan.model_validate_json((week49 / "plan.json").read_text(encoding="utf-8"))
+    first = plan49.tours[0].visits[0]
+    code, output = run(
+        "history",
+        "add",
+        str(week49 / "plan.json"),
+        "-s",
+        str(scenario),
+        "--cancelled",
+        f"{first.insee}:{plan49.tours[0].date}",
+    )
+    assert code == 0, output
+    assert (
+        f"{plan49.kpis.visits} visit(s) recorded ({plan49.kpis.visits - 1} done, 1 cancelled)"
+        in output
+    )
+    assert (offline_env / "history" / "7-vallees.sqlite").exists()
+    code, output = run("history", "list", "-s", str(scenario))
+    assert output.endswith(f"{plan49.kpis.visits} visit(s)\n")
+    code, output = run("history", "export", "-s", str(scenario))
+    assert output.count("\n") == plan49.kpis.visits + 1  # header + one row a visit
+    week50 = offline_env / "w50"
+    assert run("plan", str(scenario), "--week", "2026-W50", "--out", str(week50))[0] == 0
+    plan50 = Plan.model_validate_json((week50 / "plan.json").read_text(encoding="utf-8"))
+    done49 = {v.insee for t in plan49.tours for v in t.visits} - {first.insee}
+    again = {v.insee for t in plan50.tours for v in t.visits} & done49
+    assert not again, f"visited again a week later: {sorted(again)}"
+
+
+def test_history_add_rejects_a_cancellation_not_in_the_plan(offline_env: Path) -> None:
+    scenario = offline_env / "7-vallees.yaml"
+    scenario.write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+    out = offline_env / "w49"
+    assert run("plan", str(scenario), "--week", "2026-W49", "--out", str(out))[0] == 0
+    code, output = run(
+        "history",
+        "add",
+        str(out / "plan.json"),
+        "-s",
+        str(scenario),
+        "--cancelled",
+        "99999:2026-12-01",
+    )
+    assert code == 1
+    assert "--cancelled: 99999:2026-12-01 is not a visit of" in output
+    assert not (offline_env / "history").exists()  # nothing written

@@ -37,6 +37,7 @@ from itinerant.outputs import write_atomic, write_outputs
 from itinerant.pipeline import (
     compute_demand,
     load_network,
+    network_report,
     plan_prepared,
     prepare,
     scenario_area,
@@ -326,6 +327,7 @@ def plan(
     )
     folder = out_dir or settings.output_dir / scenario_path.stem / scenario.period.week
     write_outputs(folder, {"plan.json": result.model_dump_json(indent=2) + "\n"})
+    click.echo(network_report(prepared))
     click.echo(plan_summary(result, scenario.language, circuity=scenario.network.circuity))
     click.echo(f"Written to {folder}/")
 

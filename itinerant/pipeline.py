@@ -28,6 +28,7 @@ __all__ = [
     "Prepared",
     "compute_demand",
     "load_network",
+    "network_report",
     "plan_prepared",
     "prepare",
     "scenario_area",
@@ -174,6 +175,20 @@ def prepare(
     matrices = _matrices(scenario, network, points)
     demand = compute_demand(scenario, territory, network)
     return Prepared(scenario, territory, stops, network, matrices, demand)
+
+
+def network_report(prepared: Prepared) -> str:
+    """One line on the road network: its source and how far stops were snapped to it."""
+    if prepared.network is None:
+        return "Road network: none (straight-line estimates, approximate)"
+    matrix = next(iter(prepared.matrices.values()))
+    distances = dict(zip(matrix.point_ids, matrix.snap_distance_m, strict=True))
+    farthest = max(distances, key=lambda pid: distances[pid])
+    names = {stop.id: stop.commune_name for stop in prepared.stops} | {"depot": "depot"}
+    return (
+        f"Road network: {prepared.network.source}; stops snapped to it within "
+        f"{distances[farthest]:.0f} m (farthest: {names[farthest]})"
+    )
 
 
 def plan_prepared(

@@ -9,7 +9,7 @@ import pytest
 
 from itinerant.errors import ApproximateDistancesWarning
 from itinerant.loading import load_scenario
-from itinerant.pipeline import plan_prepared, prepare
+from itinerant.pipeline import network_report, plan_prepared, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 ANDORRA = ROOT.parent / "shared" / "data" / "osm_fixtures" / "andorra_drive_2025.osm.bz2"
@@ -76,6 +76,9 @@ def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
     assert not matrix.approximate
     assert matrix.point_ids[0] == "depot"
     assert len(prepared.demand) == 7
+    report = network_report(prepared)
+    assert report.startswith("Road network: OSM extract andorra_drive_2025.osm.bz2; stops snapped")
+    assert max(matrix.snap_distance_m) <= 800
     plan = plan_prepared(prepared, week="2026-W50", last_visits={})
     assert not plan.provenance.approximate
     assert "andorra_drive_2025.osm.bz2" in plan.provenance.network_source

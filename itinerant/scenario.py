@@ -538,6 +538,16 @@ class Rotation(_Model):
         return self
 
 
+FirstSolutionStrategy = Literal[
+    "PARALLEL_CHEAPEST_INSERTION",
+    "PATH_CHEAPEST_ARC",
+    "LOCAL_CHEAPEST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "SAVINGS",
+    "AUTOMATIC",
+]
+
+
 class SolverSettings(_Model):
     """Search limits and objective weights."""
 
@@ -547,6 +557,10 @@ class SolverSettings(_Model):
         default=None, gt=0, description="stop after this many solutions (deterministic)"
     )
     lns_iterations: int = Field(default=2000, ge=0, description="local search budget")
+    first_solution: FirstSolutionStrategy = Field(
+        default="PARALLEL_CHEAPEST_INSERTION",
+        description="OR-Tools first-solution strategy (insertion: best measured here)",
+    )
     value_per_visit: float = Field(
         default=1000, gt=0, description="value of a visit to a commune of score 1, urgency 1"
     )

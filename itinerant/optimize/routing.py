@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from itinerant.optimize.problem import RoutingProblem, Vehicle
+from itinerant.scenario import FirstSolutionStrategy
 
 __all__ = [
     "FirstSolution",
@@ -33,14 +34,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-FirstSolution = Literal[
-    "PARALLEL_CHEAPEST_INSERTION",
-    "PATH_CHEAPEST_ARC",
-    "LOCAL_CHEAPEST_INSERTION",
-    "GLOBAL_CHEAPEST_ARC",
-    "SAVINGS",
-    "AUTOMATIC",
-]
+FirstSolution = FirstSolutionStrategy
 
 _STATUS = {
     0: "NOT_SOLVED",

@@ -84,7 +84,7 @@ def plan_week(
     generated_at: dt.datetime | None = None,
     seed: int | None = None,
     territory: Territory | None = None,
-    first_solution: FirstSolution = "PARALLEL_CHEAPEST_INSERTION",
+    first_solution: FirstSolution | None = None,
 ) -> Plan:
     """Plan a week: who goes out when, where, in which order and at what time.
 
@@ -111,7 +111,7 @@ def plan_week(
     territory
         The territory, to list the communes a rule excludes (optional).
     first_solution
-        OR-Tools first-solution strategy.
+        OR-Tools first-solution strategy; default ``scenario.solver.first_solution``.
 
     Returns
     -------
@@ -164,7 +164,7 @@ def plan_week(
         routed,
         solution_limit=limit,
         time_limit_s=settings.time_limit_s,
-        first_solution=first_solution,
+        first_solution=first_solution or settings.first_solution,
     )
     _check_dropped_mandatory(routed, result, stops)
     plan = _make_plan(

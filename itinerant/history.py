@@ -4,8 +4,13 @@ It is the coordinator's record and the basis of rotation between communes, so it
 survive a crash mid-write and two commands at once. SQLite gives both: every change is
 one transaction (``BEGIN IMMEDIATE``, rollback journal, ``synchronous=FULL``), so a
 process killed while writing leaves the file as it was before or after the change,
-never in between; a second writer waits (busy timeout) instead of failing. The file is
-one ordinary file that can be copied for a backup.
+never in between (the next reader rolls a left-over journal back); a second writer waits
+up to a minute (busy timeout) instead of failing. The rollback journal (not WAL) keeps the
+history one ordinary file between commands, which can be copied for a backup.
+
+The file is created when first written, with a ``meta`` table (``application``,
+``schema_version``) by which a foreign file is recognised and refused. A missing file
+reads as an empty history.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import logging
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,15 +34,21 @@ from itinerant.scenario import format_time
 
 __all__ = [
     "CSV_COLUMNS",
+    "SCHEMA_VERSION",
+    "HistoryError",
     "VisitRecord",
     "add_visits",
     "export_csv_text",
+    "import_csv",
     "import_csv_text",
+    "iso_week",
     "last_visit_dates",
     "list_visits",
     "mark_cancelled",
     "records_from_plan",
 ]
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 _APPLICATION = "itinerant-history"
@@ -48,35 +61,78 @@ CSV_COLUMNS = (
     "unit_id",
     "stop_id",
     "status",
-    "start",
+    "start_time",
     "source",
 )
-"""Columns of the CSV export, in order."""
+"""Columns of the CSV export, in order: ISO week, ISO date, INSEE code, commune name, unit
+id, stop id, ``done``/``cancelled``, session start ``HH:MM`` (may be empty), and where the
+record came from (plan file name, ``import``...)."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_WEEK_RE = re.compile(r"^\d{4}-W\d{2}$")
+_INSEE_RE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+_HHMM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_DB_COLUMNS = "week, date, insee, commune, unit_id, stop_id, status, start, source"
+_INSERT = f"INSERT OR REPLACE INTO visits ({_DB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 Status = Literal["done", "cancelled"]
 
 
+def iso_week(date: dt.date) -> str:
+    """Return the ISO week of a date, e.g. ``2026-W49``."""
+    year, week, _ = date.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 class VisitRecord(BaseModel):
-    """One visit that took place (or was cancelled)."""
+    """One visit that took place (or was cancelled).
+
+    ``week`` defaults to the date's ISO week and must contain the date; ``stop_id``
+    defaults to the INSEE code.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    week: str = Field(description="ISO week, e.g. 2026-W49")
     date: dt.date
-    insee: str = Field(min_length=1)
-    commune: str = ""
+    insee: str = Field(pattern=_INSEE_RE.pattern, description="INSEE code of the commune")
     unit_id: str = Field(min_length=1)
     stop_id: str = ""
     status: Status = "done"
-    start: str = Field(default="", description="session start, HH:MM")
-    source: str = Field(default="", description="plan file, 'import', ...")
+    week: str = Field(default="", description="ISO week, e.g. 2026-W49")
+    source: str = Field(default="", description="plan file name, 'import', ...")
+    start_time: str | None = Field(default=None, description="session start, HH:MM")
+    commune: str = Field(default="", description="commune name, for people reading the list")
 
     @model_validator(mode="before")
     @classmethod
-    def _stop_defaults_to_commune(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("stop_id") and data.get("insee"):
-            return {**data, "stop_id": data["insee"]}
+    def _defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            if not data.get("stop_id") and data.get("insee"):
+                data["stop_id"] = data["insee"]
+            if data.get("start_time") == "":
+                data["start_time"] = None
+            if not data.get("week"):
+                date = data.get("date")
+                if isinstance(date, str):
+                    with contextlib.suppress(ValueError):
+                        date = dt.date.fromisoformat(date)
+                if isinstance(date, dt.date):
+                    data["week"] = iso_week(date)
         return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> VisitRecord:
+        if not _WEEK_RE.match(self.week):
+            msg = f"week {self.week!r} is not an ISO week (write it as '2026-W49')"
+            raise ValueError(msg)
+        if self.week != iso_week(self.date):
+            msg = f"date {self.date} is in week {iso_week(self.date)}, not {self.week}"
+            raise ValueError(msg)
+        if self.start_time is not None and not _HHMM_RE.match(self.start_time):
+            msg = f"start_time {self.start_time!r} is not a time (write it as 'HH:MM')"
+            raise ValueError(msg)
+        return self
 
 
 def records_from_plan(
@@ -93,7 +149,7 @@ def records_from_plan(
             unit_id=tour.unit_id,
             stop_id=visit.stop_id,
             status="cancelled" if (tour.date, visit.insee) in cancel else "done",
-            start=format_time(visit.session_start),
+            start_time=format_time(visit.session_start),
             source=source,
         )
         for tour in plan.tours
@@ -101,10 +157,18 @@ def records_from_plan(
     ]
 
 
+# --------------------------------------------------------------------------- the file
+
+
 @contextlib.contextmanager
 def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
+    """Open the history (autocommit mode: transactions are explicit) and check its schema."""
     if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"{path}: cannot create the visit history's folder ({exc})"
+            raise HistoryError(msg) from exc
     try:
         connection = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
@@ -114,6 +178,15 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
         connection.execute("PRAGMA synchronous=FULL")
         _check_schema(connection, path, create=create)
         yield connection
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            msg = (
+                f"{path}: the visit history is busy (another command has been writing it "
+                f"for over {_BUSY_TIMEOUT_S:g} s); try again"
+            )
+        else:
+            msg = f"{path}: cannot read or write the visit history ({exc})"
+        raise HistoryError(msg) from exc
     except sqlite3.DatabaseError as exc:
         msg = f"{path}: not an itinerant visit history, or damaged ({exc})"
         raise HistoryError(msg) from exc
@@ -124,9 +197,26 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
 def _check_schema(connection: sqlite3.Connection, path: Path, *, create: bool) -> None:
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     if not tables:
-        if not create:
-            return
-        connection.execute("BEGIN IMMEDIATE")
+        if create:
+            _create_schema(connection)
+        return
+    if "meta" not in tables or "visits" not in tables:
+        msg = f"{path}: not an itinerant visit history (tables: {', '.join(sorted(tables))})"
+        raise HistoryError(msg)
+    meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("application") != _APPLICATION:
+        msg = f"{path}: not an itinerant visit history"
+        raise HistoryError(msg)
+    version = str(meta.get("schema_version", "0"))
+    if not version.isdigit() or int(version) > SCHEMA_VERSION:
+        msg = f"{path}: written by a newer itinerant (schema {version}); upgrade itinerant"
+        raise HistoryError(msg)
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    """Create the tables (``IF NOT EXISTS``: another process may have just done it)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
         connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         connection.execute(
             "CREATE TABLE IF NOT EXISTS visits ("
@@ -136,54 +226,24 @@ def _check_schema(connection: sqlite3.Connection, path: Path, *, create: bool) -
             " start TEXT NOT NULL, source TEXT NOT NULL,"
             " PRIMARY KEY (date, insee, unit_id))"
         )
+        connection.execute("CREATE INDEX IF NOT EXISTS visits_week ON visits (week, unit_id)")
         connection.executemany(
             "INSERT OR IGNORE INTO meta VALUES (?, ?)",
             [("application", _APPLICATION), ("schema_version", str(SCHEMA_VERSION))],
         )
         connection.execute("COMMIT")
-        return
-    meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-    if meta.get("application") != _APPLICATION:
-        msg = f"{path}: not an itinerant visit history"
-        raise HistoryError(msg)
-    if int(meta.get("schema_version", "0")) > SCHEMA_VERSION:
-        msg = f"{path}: written by a newer itinerant (schema {meta['schema_version']}); upgrade"
-        raise HistoryError(msg)
+    except BaseException:
+        _rollback(connection)
+        raise
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
 def _is_history(connection: sqlite3.Connection) -> bool:
     return bool(connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'visits'").fetchone())
-
-
-def add_visits(path: Path, records: Iterable[VisitRecord], *, replace_week: bool = True) -> int:
-    """Record visits in one transaction; return how many were written.
-
-    With ``replace_week`` (the default), the records of the same weeks and units already
-    in the history are replaced, so adding an updated plan again is idempotent. A record
-    for the same date, commune and unit replaces the previous one.
-    """
-    written = 0
-    with _connect(path, create=True) as connection:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            replaced: set[tuple[str, str]] = set()
-            for record in records:  # consumed inside the transaction
-                if replace_week and (record.week, record.unit_id) not in replaced:
-                    replaced.add((record.week, record.unit_id))
-                    connection.execute(
-                        "DELETE FROM visits WHERE week = ? AND unit_id = ?",
-                        (record.week, record.unit_id),
-                    )
-                connection.execute(
-                    "INSERT OR REPLACE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _row(record),
-                )
-                written += 1
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-    return written
 
 
 def _row(record: VisitRecord) -> tuple[str, ...]:
@@ -195,13 +255,94 @@ def _row(record: VisitRecord) -> tuple[str, ...]:
         record.unit_id,
         record.stop_id,
         record.status,
-        record.start,
+        record.start_time or "",
         record.source,
     )
 
 
+def _record(row: tuple[str, ...]) -> VisitRecord:
+    week, date, insee, commune, unit_id, stop_id, status, start, source = row
+    return VisitRecord.model_validate(
+        {
+            "week": week,
+            "date": date,
+            "insee": insee,
+            "commune": commune,
+            "unit_id": unit_id,
+            "stop_id": stop_id,
+            "status": status,
+            "start_time": start or None,
+            "source": source,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- API
+
+
+def add_visits(
+    path: Path, records: Iterable[VisitRecord], *, replace_week: str | bool | None = True
+) -> int:
+    """Record visits in one transaction (all or nothing); return how many were written.
+
+    Parameters
+    ----------
+    path
+        The history file; created with its folder when missing.
+    records
+        The visits; an iterator is consumed inside the transaction.
+    replace_week
+        ``True`` (default): for each (week, unit) among the records, the records already
+        in the history are deleted first, in the same transaction, so adding an updated
+        week again is idempotent (the last version counts). A week such as ``"2026-W49"``:
+        the same, and every record must belong to that week. ``False`` or None: nothing is
+        deleted. In every case a record for the same date, commune and unit replaces the
+        previous one.
+
+    Raises
+    ------
+    HistoryError
+        The file is not a history of ours, or cannot be written.
+    ValueError
+        A record is outside ``replace_week`` (nothing is written).
+    """
+    if isinstance(replace_week, str) and not _WEEK_RE.match(replace_week):
+        msg = f"replace_week: {replace_week!r} is not an ISO week (write it as '2026-W49')"
+        raise ValueError(msg)
+    written = 0
+    with _connect(path, create=True) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            replaced: set[tuple[str, str]] = set()
+            for record in records:
+                if isinstance(replace_week, str) and record.week != replace_week:
+                    msg = (
+                        f"replace_week: the visit to {record.insee} on {record.date} is in "
+                        f"{record.week}, not {replace_week}"
+                    )
+                    raise ValueError(msg)  # noqa: TRY301 (rolled back below)
+                key = (record.week, record.unit_id)
+                if replace_week not in (False, None) and key not in replaced:
+                    replaced.add(key)
+                    connection.execute("DELETE FROM visits WHERE week = ? AND unit_id = ?", key)
+                connection.execute(_INSERT, _row(record))
+                written += 1
+            connection.execute("COMMIT")
+        except BaseException:
+            _rollback(connection)
+            raise
+    logger.info("%s: %d visit(s) recorded", path, written)
+    return written
+
+
 def mark_cancelled(path: Path, *, date: dt.date, insee: str, unit_id: str | None = None) -> int:
-    """Mark the visits of a commune on a date (one unit, or all) as cancelled; return how many."""
+    """Mark the visits of a commune on a date (one unit's, or all) as cancelled.
+
+    Returns
+    -------
+    int
+        How many visits changed; 0 when there is no such visit (or no file).
+    """
     query = "UPDATE visits SET status = 'cancelled' WHERE date = ? AND insee = ?"
     arguments: tuple[str, ...] = (date.isoformat(), insee)
     if unit_id is not None:
@@ -210,64 +351,103 @@ def mark_cancelled(path: Path, *, date: dt.date, insee: str, unit_id: str | None
     if not path.exists():
         return 0
     with _connect(path, create=False) as connection:
+        if not _is_history(connection):
+            return 0
         connection.execute("BEGIN IMMEDIATE")
-        changed = connection.execute(query, arguments).rowcount
-        connection.execute("COMMIT")
+        try:
+            changed = connection.execute(query, arguments).rowcount
+            connection.execute("COMMIT")
+        except BaseException:
+            _rollback(connection)
+            raise
     return int(changed)
 
 
 def list_visits(
     path: Path, *, since: dt.date | None = None, until: dt.date | None = None
 ) -> list[VisitRecord]:
-    """Return the recorded visits between two dates (inclusive), sorted; none if no file."""
+    """Return the visits between two dates (inclusive), sorted by date, INSEE code, unit.
+
+    A missing (or empty) file is an empty history.
+    """
     if not path.exists():
         return []
     with _connect(path, create=False) as connection:
         if not _is_history(connection):
             return []
         rows = connection.execute(
-            "SELECT week, date, insee, commune, unit_id, stop_id, status, start, source"
-            " FROM visits WHERE date >= ? AND date <= ? ORDER BY date, insee, unit_id",
+            f"SELECT {_DB_COLUMNS} FROM visits WHERE date >= ? AND date <= ?"
+            " ORDER BY date, insee, unit_id",
             ((since or dt.date.min).isoformat(), (until or dt.date.max).isoformat()),
         ).fetchall()
-    return [VisitRecord(**dict(zip(CSV_COLUMNS, row, strict=True))) for row in rows]
+    return [_record(row) for row in rows]
 
 
 def last_visit_dates(path: Path, *, before: dt.date) -> dict[str, dt.date]:
-    """Return each commune's last done visit strictly before ``before``, by INSEE code."""
-    last: dict[str, dt.date] = {}
-    for record in list_visits(path, until=before - dt.timedelta(days=1)):
-        if record.status == "done":
-            last[record.insee] = max(record.date, last.get(record.insee, record.date))
-    return last
+    """Return each commune's last ``done`` visit strictly before ``before``, by INSEE code.
+
+    Cancelled visits do not count. Sorted by INSEE code; empty without a file.
+    """
+    if not path.exists():
+        return {}
+    with _connect(path, create=False) as connection:
+        if not _is_history(connection):
+            return {}
+        rows = connection.execute(
+            "SELECT insee, MAX(date) FROM visits WHERE status = 'done' AND date < ?"
+            " GROUP BY insee ORDER BY insee",
+            (before.isoformat(),),
+        ).fetchall()
+    return {insee: dt.date.fromisoformat(date) for insee, date in rows}
+
+
+# --------------------------------------------------------------------------- CSV
 
 
 def _neutralise(cell: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (CSV injection)."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    """Keep a spreadsheet from reading a cell as a formula (CSV injection): prefix ``'``."""
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
+def _unneutralise(cell: str) -> str:
+    """Undo :func:`_neutralise` on import, so that an export reads back as it was."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
 
 
 def export_csv_text(records: Iterable[VisitRecord]) -> str:
-    """Render records as CSV (columns :data:`CSV_COLUMNS`), formula cells neutralised."""
+    """Render records as CSV with the header :data:`CSV_COLUMNS`.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+    prefixed with a single quote, so that a spreadsheet shows them as text instead of
+    running them; :func:`import_csv_text` removes that quote again.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for record in records:
         values = record.model_dump(mode="json")
-        writer.writerow([_neutralise(str(values[column])) for column in CSV_COLUMNS])
+        writer.writerow([_neutralise(str(values[column] or "")) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 
 def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
-    """Parse a history CSV (date, insee, unit_id required; week, status, ... optional).
+    """Parse a history CSV into records.
+
+    Columns ``date`` (YYYY-MM-DD), ``insee``, ``unit_id`` are required; ``status``
+    (default ``done``), ``week`` (default: the date's), ``stop_id``, ``commune``,
+    ``start_time`` (or ``start``), ``source`` (default ``source``) are optional; other
+    columns are ignored. Comma or semicolon separated (as French spreadsheets save).
 
     Raises
     ------
     ScenarioError
-        Naming the file, line, column and value of every bad row.
+        One line per problem, naming the file, line, column and value.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = reader.fieldnames or []
+    text = text.removeprefix("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in ("date", "insee", "unit_id") if c not in columns]
     if missing:
         msg = f"{source}: missing column(s) {', '.join(missing)} (found: {', '.join(columns)})"
@@ -275,25 +455,58 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
     records: list[VisitRecord] = []
     problems: list[str] = []
     for line_no, row in enumerate(reader, start=2):
-        values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
-        try:
-            date = dt.date.fromisoformat(values["date"])
-        except ValueError:
-            problems.append(f"{source}: line {line_no}: date: {values['date']!r} is not a date")
-            continue
-        year, week, _ = date.isocalendar()
-        values["week"] = values.get("week") or f"{year}-W{week:02d}"
+        cells = {
+            (k or "").strip(): _unneutralise((v or "").strip())
+            for k, v in row.items()
+            if isinstance(v, str)
+        }
+        if not any(cells.values()):
+            continue  # a blank line
+        values = {k: v for k, v in cells.items() if k in CSV_COLUMNS}
+        if "start_time" not in values and "start" in cells:
+            values["start_time"] = cells["start"]
         values["status"] = values.get("status") or "done"
         values["source"] = values.get("source") or source
+        try:
+            dt.date.fromisoformat(values["date"])
+        except ValueError:
+            problems.append(
+                f"{source}: line {line_no}: date: {values['date']!r} is not a date (YYYY-MM-DD)"
+            )
+            continue
         try:
             records.append(VisitRecord.model_validate(values))
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
-                field = ".".join(str(part) for part in error["loc"])
+                field = ".".join(str(part) for part in error["loc"]) or "row"
+                shown = f" {values[field]!r}:" if field in values else ""
                 problems.append(
-                    f"{source}: line {line_no}: {field}: {values.get(field, '')!r}: "
-                    f"{error['msg'].lower()}"
+                    f"{source}: line {line_no}: {field}:{shown} "
+                    f"{error['msg'].removeprefix('Value error, ')}"
                 )
     if problems:
         raise ScenarioError(problems)
     return records
+
+
+def import_csv(path: Path, csv_text: str, *, source: str) -> int:
+    """Seed the history at ``path`` from a CSV (see :func:`import_csv_text`).
+
+    All rows or none: a bad row raises before anything is written, and the rows go in
+    one transaction. Weeks already recorded are kept; a row for the same date, commune
+    and unit replaces the recorded one, so importing the same file twice changes nothing.
+
+    Returns
+    -------
+    int
+        How many visits were written.
+
+    Raises
+    ------
+    ScenarioError
+        A row is invalid (file, line, column and value).
+    HistoryError
+        The history file is not ours, or cannot be written.
+    """
+    records = import_csv_text(csv_text, source=source)
+    return add_visits(path, records, replace_week=False)

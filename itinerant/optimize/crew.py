@@ -234,6 +234,10 @@ def solve_roster(
     model.maximize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    # the LP relaxation with every constraint linearised closes this model at once
+    # (measured on the 7 Vallées week: OPTIMAL in 0.2 s, against FEASIBLE at 10 s and a
+    # roster leaving the van idle four days with the default level)
+    solver.parameters.linearization_level = 2
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = time_limit_s
     status = solver.solve(model)

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Literal
 
 import holidays as holidays_lib
 
+from itinerant.demand import is_overdue_mandatory, target_interval_days, urgency
 from itinerant.errors import InfeasiblePlanError
-from itinerant.scenario import WEEKDAYS, Period, Rotation, Scenario, Unit, dates_cover
+from itinerant.scenario import WEEKDAYS, Period, Scenario, Unit, dates_cover
 
 if TYPE_CHECKING:
     from itinerant.geo.matrix import TravelMatrix
@@ -64,35 +65,8 @@ VALUE_SCALE = 100
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 """English weekday names for messages (locale-independent)."""
 
-MAX_URGENCY = 3.0
-"""Urgency weight cap (a commune overdue by 3 intervals is not worth more than that)."""
-
-
-# --------------------------------------------------------------------------- demand
-
-
-def target_interval_days(score: float, rotation: Rotation) -> float:
-    """Target days between visits: ``min_interval_days`` at score 1, ``max`` at score 0."""
-    clipped = min(max(score, 0.0), 1.0)
-    return rotation.max_interval_days - clipped * (
-        rotation.max_interval_days - rotation.min_interval_days
-    )
-
-
-def urgency(days_since: float | None, interval: float) -> float:
-    """Urgency weight of a visit: days since the last visit over the target interval.
-
-    A commune never visited (``None``) is due (1.0). The weight is capped at
-    :data:`MAX_URGENCY` and floored at 0.05 so that every visit keeps some value.
-    """
-    if days_since is None:
-        return 1.0
-    return min(max(days_since / interval, 0.05), MAX_URGENCY)
-
-
-def is_overdue_mandatory(days_since: float | None, interval: float, rotation: Rotation) -> bool:
-    """Whether a commune is overdue beyond the hard limit (its visit becomes mandatory)."""
-    return days_since is not None and days_since >= rotation.mandatory_after_factor * interval
+MIN_URGENCY = 0.05
+"""Floor of a visit's urgency weight, so that every visit keeps some value."""
 
 
 # --------------------------------------------------------------------------- generic VRP
@@ -333,7 +307,7 @@ def _stop_demand(
 ) -> StopDemand:
     interval = target_interval_days(score, scenario.rotation)
     days_since = (monday - last).days if last is not None else None
-    weight = urgency(days_since, interval)
+    weight = max(urgency(days_since, interval), MIN_URGENCY)
     overdue = is_overdue_mandatory(days_since, interval, scenario.rotation)
     reasons = []
     if stop.must_visit:

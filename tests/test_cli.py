@@ -190,3 +190,18 @@ def test_history_add_rejects_a_cancellation_not_in_the_plan(offline_env: Path) -
     assert code == 1
     assert "--cancelled: 99999:2026-12-01 is not a visit of" in output
     assert not (offline_env / "history").exists()  # nothing written
+
+
+def test_infeasible_must_visit_names_stop_and_writes_nothing(offline_env: Path) -> None:
+    """A must-visit stop open only on a day nobody works: exit 1, a message, no output."""
+    text = BUNDLED.read_text(encoding="utf-8").replace(
+        "  # - commune: Marconne\n  #   must_visit: true",
+        '  - commune: Marconne\n    must_visit: true\n    windows:\n      sun: [{start: "10:00", end: "12:00"}]',
+    )
+    scenario = offline_env / "x.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    code, output = run("plan", str(scenario), "--week", "2026-W49", "--out", str(offline_env / "o"))
+    assert code == 1, output
+    assert "Marconne (62549)" in output
+    assert "Traceback" not in output
+    assert not (offline_env / "o").exists()

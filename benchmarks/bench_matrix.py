@@ -79,7 +79,7 @@ def networkx_matrix(
     return np.rint(times), np.rint(dists)
 
 
-def timed(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+def timed(func, repeat: int) -> tuple[float, object]:
     samples, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from itinerant import i18n
 from itinerant.errors import ItinerantError, ScenarioError
 from itinerant.geo.network import cached_networks, fetch_road_network
 from itinerant.history import (
@@ -40,6 +41,7 @@ from itinerant.pipeline import (
     network_report,
     plan_prepared,
     prepare,
+    render_outputs,
     scenario_area,
 )
 from itinerant.scenario import Scenario
@@ -87,6 +89,19 @@ def scenario_argument(func: F) -> F:
         required=False,
         default=DEFAULT_SCENARIO,
         type=click.Path(dir_okay=False, path_type=Path),
+    )(func)
+
+
+def scenario_option(func: F) -> F:
+    """Add ``--scenario``: the scenario whose history file to use."""
+    return click.option(
+        "-s",
+        "--scenario",
+        "scenario_path",
+        default=DEFAULT_SCENARIO,
+        show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Scenario whose `history:` file to use.",
     )(func)
 
 
@@ -326,23 +341,52 @@ def plan(
         generated_at=dt.datetime.now(tz=dt.UTC).replace(microsecond=0),
     )
     folder = out_dir or settings.output_dir / scenario_path.stem / scenario.period.week
-    write_outputs(folder, {"plan.json": result.model_dump_json(indent=2) + "\n"})
+    files = render_outputs(scenario, territory, prepared.network, result, scores=prepared.scores)
+    write_outputs(folder, files)
     click.echo(network_report(prepared))
     click.echo(plan_summary(result, scenario.language, circuity=scenario.network.circuity))
-    click.echo(f"Written to {folder}/")
+    click.echo(
+        f"Written to {folder}/: {len(files)} files (plan.json, schedule.csv, "
+        "itineraires.pdf, maps/semaine.html, calendars/, routes/)"
+    )
 
 
-def scenario_option(func: F) -> F:
-    """Add ``--scenario``: the scenario whose history file to use."""
-    return click.option(
-        "-s",
-        "--scenario",
-        "scenario_path",
-        default=DEFAULT_SCENARIO,
-        show_default=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Scenario whose `history:` file to use.",
-    )(func)
+@cli.command()
+@click.argument("plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@scenario_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: the plan's folder).",
+)
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language (default: the scenario's).")
+@offline_option
+def render(
+    plan_path: Path,
+    scenario_path: Path,
+    out_dir: Path | None,
+    lang: str | None,
+    offline: bool | None,
+) -> None:
+    """Render an existing plan again (e.g. after editing plan.json by hand), without solving.
+
+    \b
+    Example:
+        itinerant render maps/7-vallees/2026-W49/plan.json --lang en --out /tmp/w49-en
+    """
+    scenario, territory = _load(scenario_path)
+    week_plan = read_plan(plan_path)
+    settings = _settings(offline=offline)
+    network = load_network(
+        scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
+    )
+    scores = {s.insee: s.score for s in compute_demand(scenario, territory, network)}
+    language: i18n.Language = "en" if lang == "en" else "fr" if lang == "fr" else scenario.language
+    files = render_outputs(scenario, territory, network, week_plan, scores=scores, lang=language)
+    folder = out_dir or plan_path.parent
+    write_outputs(folder, files)
+    click.echo(f"Written to {folder}/: {len(files)} files")
 
 
 def _history_path(scenario: Scenario, scenario_path: Path) -> Path:

@@ -16,6 +16,16 @@ __all__ = ["write_atomic", "write_outputs"]
 logger = logging.getLogger(__name__)
 
 
+def _file_mode() -> int:
+    """Permissions of a new ordinary file under the process umask (usually 0644)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write one file atomically (temporary file in the same folder, then ``os.replace``).
 
@@ -49,6 +59,7 @@ def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> list[Path]:
                 dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
             )
             staged.append((Path(temp_name), target))
+            Path(temp_name).chmod(_FILE_MODE)  # mkstemp makes 0600; outputs are shared
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()

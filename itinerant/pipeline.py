@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import warnings
@@ -16,11 +17,20 @@ from pathlib import Path
 
 from itinerant.demand import DemandScore, demand_scores
 from itinerant.errors import ApproximateDistancesWarning
-from itinerant.geo.matrix import NamedPoint, TravelMatrix, nearest_travel_time_s, travel_matrix
+from itinerant.geo.matrix import (
+    NamedPoint,
+    TravelMatrix,
+    leg_geometry,
+    nearest_travel_time_s,
+    travel_matrix,
+)
 from itinerant.geo.network import RoadNetwork, load_road_network
+from itinerant.i18n import Language
 from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
+from itinerant.render import RenderContext, render_plan
+from itinerant.render.context import read_outlines
 from itinerant.scenario import Point, Scenario, VehicleProfile
 from itinerant.territory import Stop, Territory, build_stops
 
@@ -31,6 +41,7 @@ __all__ = [
     "network_report",
     "plan_prepared",
     "prepare",
+    "render_outputs",
     "scenario_area",
     "scenario_hash",
 ]
@@ -175,6 +186,47 @@ def prepare(
     matrices = _matrices(scenario, network, points)
     demand = compute_demand(scenario, territory, network)
     return Prepared(scenario, territory, stops, network, matrices, demand)
+
+
+def leg_geometries(
+    scenario: Scenario, stops: tuple[Stop, ...], network: RoadNetwork | None, plan: Plan
+) -> dict[tuple[str, str], list[tuple[float, float]]] | None:
+    """Road polylines of every leg the plan drives (None without a network)."""
+    if network is None:
+        return None
+    points = {"depot": scenario.depot.point} | {stop.id: stop.point for stop in stops}
+    units = {unit.id: unit for unit in scenario.units}
+    geometries: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for tour in plan.tours:
+        ids = ["depot", *(visit.stop_id for visit in tour.visits), "depot"]
+        for leg in itertools.pairwise(ids):
+            if leg not in geometries:
+                geometries[leg] = leg_geometry(
+                    network, units[tour.unit_id].vehicle, points[leg[0]], points[leg[1]]
+                )
+    return geometries
+
+
+def render_outputs(
+    scenario: Scenario,
+    territory: Territory,
+    network: RoadNetwork | None,
+    plan: Plan,
+    *,
+    scores: Mapping[str, float] | None = None,
+    lang: Language | None = None,
+) -> dict[str, str | bytes]:
+    """Render every output of a plan: JSON, CSV, calendars, GPX, sheets, PDF, maps."""
+    stops = build_stops(scenario, territory)
+    contours = scenario.territory.contours
+    context = RenderContext.from_scenario(
+        scenario,
+        territory,
+        geometries=leg_geometries(scenario, stops, network, plan),
+        outlines=read_outlines(contours) if contours is not None else None,
+        scores=scores,
+    )
+    return render_plan(plan, context, lang=lang or scenario.language)
 
 
 def network_report(prepared: Prepared) -> str:

@@ -18,6 +18,8 @@ def test_files_are_written_with_subfolders(tmp_path: Path) -> None:
     ]
     assert (tmp_path / "out" / "sheets" / "mon.html").read_bytes() == b"<p>"
     assert not list((tmp_path / "out").rglob(".*.tmp"))
+    # readable by others like any file the user makes (mkstemp alone gives 0600)
+    assert (tmp_path / "out" / "plan.json").stat().st_mode & 0o044 == 0o044
 
 
 def test_failure_while_staging_keeps_previous_outputs(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""On-demand benchmarks (run from the repository root: ``python -m benchmarks.<script>``)."""

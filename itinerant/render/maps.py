@@ -1,0 +1,403 @@
+"""Interactive HTML maps (folium): the week, and one per unit-day; they work offline.
+
+Leaflet's JavaScript and CSS are inlined from ``assets/`` (vendored by
+``scripts/vendor-leaflet.sh``) instead of linked from a CDN, and folium's other CDN
+libraries (jQuery, Bootstrap, Font Awesome) are left out: markers are ``L.divIcon``, and
+popups, tooltips and outlines use small Leaflet-only snippets. The default base layer is
+drawn from the commune outlines; OpenStreetMap tiles are an optional second base layer
+for when the device is online.
+
+Everything from input files reaching the page goes through :func:`html.escape` and then
+into JavaScript as a JSON string (never into a JavaScript template literal).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import cache
+from html import escape
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from itinerant.i18n import format_clock, format_date, format_number, text
+from itinerant.render._common import (
+    tour_colour,
+    tour_line,
+    tour_slug,
+    unit_colour,
+    unit_ids,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from itinerant.i18n import Language
+    from itinerant.plan import Plan, Tour
+    from itinerant.render.context import RenderContext
+
+__all__ = ["ROUTE_CLASS", "STOP_CLASS", "render_tour_map", "render_week_map", "tour_map_name"]
+
+ROUTE_CLASS = "itn-route"
+"""CSS class of each tour's polyline (one per tour)."""
+STOP_CLASS = "itn-stop"
+"""CSS class of each visit's numbered marker (one per visit)."""
+
+# greys: the demand shading must not be mistaken for a unit's colour
+_DEMAND_RAMP = ("#ffffff", "#ececec", "#d4d4d4", "#b8b8b8", "#9a9a9a", "#7a7a7a")
+
+_CSS = f"""
+.{STOP_CLASS} {{ width: 24px; height: 24px; border-radius: 50%; border: 2px solid #fff;
+  box-shadow: 0 0 0 1.5px #000; color: #fff; font: bold 13px/24px sans-serif;
+  text-align: center; }}
+.itn-depot {{ width: 20px; height: 20px; background: #000; color: #fff;
+  font: bold 12px/20px sans-serif; text-align: center; box-shadow: 0 0 0 2px #fff; }}
+.itn-legend {{ position: absolute; bottom: 24px; right: 10px; z-index: 1000; background: #fff;
+  padding: 6px 9px; border: 1px solid #777; border-radius: 4px; font: 12px sans-serif;
+  max-width: 320px; max-height: 55%; overflow: auto; }}
+.itn-legend h4 {{ margin: 0 0 4px 0; font-size: 13px; }}
+.itn-legend .sw {{ display: inline-block; width: 14px; height: 14px; border-radius: 50%;
+  vertical-align: middle; margin-right: 2px; border: 1px solid #000; }}
+.itn-legend .ln {{ display: inline-block; width: 28px; border-top: 3px solid #000;
+  vertical-align: middle; margin-right: 4px; }}
+.itn-legend .ln.a {{ border-top-style: dashed; }}
+.itn-legend .sq {{ display: inline-block; width: 12px; height: 12px; background: #000;
+  vertical-align: middle; margin-right: 4px; }}
+.itn-legend .ramp span {{ display: inline-block; width: 18px; height: 10px;
+  border: 1px solid #999; }}
+.itn-title {{ position: absolute; top: 10px; left: 55px; z-index: 1000; background: #fff;
+  padding: 4px 10px; border: 1px solid #777; border-radius: 4px;
+  font: bold 15px sans-serif; }}
+.itn-approx {{ color: #a00; font-weight: bold; }}
+"""
+
+
+def _safe(value: object) -> str:
+    """Escape text for HTML that Leaflet will set as ``innerHTML``."""
+    return escape(str(value), quote=True)
+
+
+@cache
+def _leaflet_inline() -> str:
+    """Leaflet's CSS (images as data URIs) and JavaScript, as inline ``<style>``/``<script>``."""
+    assets = resources.files("itinerant.render") / "assets"
+    css = (assets / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        name = match.group(1)
+        image = assets / "images" / name
+        if not image.is_file():
+            return "none"
+        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{encoded})"
+
+    css = re.sub(r"url\(images/([\w.-]+)\)", data_uri, css)
+    script = (assets / "leaflet.js").read_text(encoding="utf-8")
+    if "</script" in script.lower():  # pragma: no cover - checked for the vendored version
+        msg = "leaflet.js cannot be inlined: it contains '</script'"
+        raise RuntimeError(msg)
+    return f"<style>{css}</style>\n<script>{script}</script>\n<style>{_CSS}</style>\n"
+
+
+class _Bind(MacroElement):
+    """Bind a popup or tooltip (HTML, already escaped) to the parent layer, JSON-encoded."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.{{ this.method }}("
+        "{{ this.content|tojson }}, {{ this.options|tojson }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, method: str, content: str, **options: Any) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Bind"
+        self.method = method
+        self.content = content
+        self.options = options
+
+
+class _Outlines(MacroElement):
+    """Commune outlines as an ``L.geoJSON`` layer with per-feature style and tooltip."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {"
+        "style: function (f) { return f.properties.style; },"
+        "onEachFeature: function (f, layer) {"
+        " if (f.properties.label) { layer.bindTooltip(f.properties.label, {sticky: true}); }"
+        "}}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Outlines"
+        self.data = data
+
+
+def _demand_colour(score: float) -> str:
+    index = min(int(max(score, 0.0) * (len(_DEMAND_RAMP) - 1) + 0.5), len(_DEMAND_RAMP) - 1)
+    return _DEMAND_RAMP[index]
+
+
+def _outline_features(
+    plan: Plan, context: RenderContext, lang: Language, *, only: set[str] | None = None
+) -> dict[str, Any]:
+    """Outlines reduced to geometry, an escaped label and a style (demand shading)."""
+    assert context.outlines is not None
+    unvisited = {u.insee for u in plan.unvisited}
+    features = []
+    for feature in context.outlines.get("features", []):
+        props = feature.get("properties") or {}
+        insee = str(props.get("insee", ""))
+        if only is not None and insee not in only:
+            continue
+        label = f"{props.get('name', insee)} ({insee})"
+        score = None if context.scores is None else context.scores.get(insee)
+        style: dict[str, Any] = {
+            "color": "#555",
+            "weight": 1,
+            "fillColor": "#ffffff",
+            "fillOpacity": 0.9,
+        }
+        if score is not None:
+            style["fillColor"] = _demand_colour(score)
+            label += " — " + text("map.score", lang, score=format_number(score, lang, decimals=2))
+        if only is not None:  # the "not visited" overlay
+            style = {"color": "#444", "weight": 2, "dashArray": "4 4", "fill": False}
+            reason = next((u.reason for u in plan.unvisited if u.insee == insee), None)
+            if reason is not None:
+                label += " — " + text(f"reason.{reason}", lang)
+        elif insee in unvisited:
+            style["fillOpacity"] = 0.6
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"label": _safe(label), "style": style},
+                "geometry": feature.get("geometry"),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _visit_popup(plan: Plan, tour: Tour, rank: int, context: RenderContext, lang: Language) -> str:
+    visit = tour.visits[rank - 1]
+    crew = ", ".join(context.staff_name(s) for s in tour.crew)
+    rows = [
+        f"<b>{rank}. {_safe(visit.commune_name)}</b> ({_safe(visit.insee)})",
+        _safe(visit.venue_name),
+        _safe(visit.address),
+        _safe(f"{tour.unit_name} — {format_date(tour.date, lang)}"),
+        _safe(text("sheet.arrive_at", lang, time=format_clock(visit.arrival, lang))),
+        _safe(
+            text(
+                "sheet.session_hours",
+                lang,
+                start=format_clock(visit.session_start, lang),
+                end=format_clock(visit.session_end, lang),
+            )
+        ),
+        _safe(text("field", lang, label=text("crew", lang), value=crew)),
+    ]
+    if plan.provenance.approximate:
+        rows.append(f'<span class="itn-approx">{_safe(text("sheet.approx_short", lang))}</span>')
+    return "<br>".join(r for r in rows if r)
+
+
+def _add_tour(
+    plan: Plan, tour: Tour, context: RenderContext, lang: Language, group: folium.FeatureGroup
+) -> None:
+    colour = tour_colour(plan, tour)
+    line, approximate = tour_line(plan, tour, context)
+    title = text("map.tour_title", lang, unit=tour.unit_name, date=format_date(tour.date, lang))
+    route_label = (
+        _safe(title)
+        + "<br>"
+        + _safe(text("map.approx_route" if approximate else "map.road_route", lang))
+    )
+    polyline = folium.PolyLine(  # type: ignore[no-untyped-call]
+        line,
+        color=colour,
+        weight=4,
+        opacity=0.9,
+        dash_array="8 8" if approximate else None,
+        class_name=ROUTE_CLASS + (" itn-approximate" if approximate else ""),
+    )
+    _Bind("bindTooltip", route_label, sticky=True).add_to(polyline)
+    polyline.add_to(group)
+    for rank, visit in enumerate(tour.visits, start=1):
+        icon = folium.DivIcon(
+            html=f'<div class="{STOP_CLASS}" style="background:{colour}">{rank}</div>',
+            icon_size=(28, 28),
+            icon_anchor=(14, 14),
+            class_name="itn-marker",
+        )
+        marker = folium.Marker([visit.point.lat, visit.point.lon], icon=icon)
+        _Bind(
+            "bindTooltip",
+            f"{rank}. {_safe(visit.commune_name)} — {_safe(visit.venue_name)}",
+            direction="top",
+        ).add_to(marker)
+        _Bind("bindPopup", _visit_popup(plan, tour, rank, context, lang), maxWidth=320).add_to(
+            marker
+        )
+        marker.add_to(group)
+
+
+def _legend(
+    plan: Plan, tours: Sequence[Tour], context: RenderContext, lang: Language, unvisited: bool
+) -> str:
+    parts = [f"<h4>{_safe(text('map.legend', lang))}</h4>"]
+    for unit_id in unit_ids(plan):
+        unit_tours = [t for t in tours if t.unit_id == unit_id]
+        if not unit_tours:
+            continue
+        swatches = "".join(
+            f'<span class="sw" style="background:{tour_colour(plan, t)}" '
+            f'title="{_safe(format_date(t.date, lang))}"></span>'
+            for t in unit_tours
+        )
+        days = ", ".join(format_date(t.date, lang, weekday=True) for t in unit_tours)
+        parts.append(
+            f'<div><b style="color:{unit_colour(plan, unit_id)}">'
+            f"{_safe(unit_tours[0].unit_name)}</b> {swatches}<br><small>{_safe(days)}</small></div>"
+        )
+    parts.append(
+        f'<div><span class="sq"></span>{_safe(text("depot", lang))} — '
+        f"{_safe(context.depot.name)}</div>"
+    )
+    parts.append(f'<div><span class="ln"></span>{_safe(text("map.road_route", lang))}</div>')
+    parts.append(f'<div><span class="ln a"></span>{_safe(text("map.approx_route", lang))}</div>')
+    if unvisited and plan.unvisited:
+        parts.append(
+            '<div><span class="ln a" style="border-top-width:2px;border-color:#444"></span>'
+            f"{_safe(text('not_visited', lang))} ({len(plan.unvisited)})</div>"
+        )
+    if context.outlines is not None and context.scores is not None:
+        ramp = "".join(f'<span style="background:{c}"></span>' for c in _DEMAND_RAMP)
+        parts.append(f'<div class="ramp">{_safe(text("map.demand", lang))}<br>0 {ramp} 1</div>')
+    if plan.provenance.approximate:
+        parts.append(
+            f'<div class="itn-approx">{_safe(text("approximate", lang, circuity=f"{context.circuity:g}"))}</div>'
+        )
+    return f'<div class="itn-legend">{"".join(parts)}</div>'
+
+
+def _bounds(tours: Sequence[Tour], context: RenderContext, plan: Plan) -> list[list[float]]:
+    points = [[context.depot.point.lat, context.depot.point.lon]]
+    for tour in tours:
+        points.extend(tour_line(plan, tour, context)[0])
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _build_map(
+    plan: Plan,
+    tours: Sequence[Tour],
+    context: RenderContext,
+    lang: Language,
+    *,
+    title: str,
+    week: bool,
+) -> str:
+    figure = Figure(title=_safe(title))
+    fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_start=11)
+    # no CDN: Leaflet is inlined below, and nothing on these maps needs jQuery & co.
+    fmap.default_js = []
+    fmap.default_css = []
+    figure.add_child(fmap)
+    figure.header.add_child(Element(_leaflet_inline()), name="itinerant_leaflet")
+
+    base = folium.FeatureGroup(name=text("map.offline_base", lang), overlay=False, control=True)
+    if context.outlines is not None:
+        base.add_child(_Outlines(_outline_features(plan, context, lang)))
+    base.add_to(fmap)
+    if context.online_tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name=text("map.online_base", lang), overlay=False, show=False
+        ).add_to(fmap)
+
+    if week and plan.unvisited:
+        group = folium.FeatureGroup(
+            name=f"{text('not_visited', lang)} ({len(plan.unvisited)})", show=True
+        )
+        if context.outlines is not None:
+            group.add_child(
+                _Outlines(
+                    _outline_features(plan, context, lang, only={u.insee for u in plan.unvisited})
+                )
+            )
+        for commune in plan.unvisited:
+            point = context.commune_points.get(commune.insee)
+            if point is None:
+                continue
+            label = (
+                f"{_safe(commune.commune_name)} ({_safe(commune.insee)}) — "
+                f"{_safe(text(f'reason.{commune.reason}', lang))}"
+            )
+            marker = folium.CircleMarker(
+                [point.lat, point.lon],
+                radius=4,
+                color="#444",
+                weight=1,
+                fill=True,
+                fill_color="#bbbbbb",
+                fill_opacity=1,
+                class_name="itn-unvisited",
+            )
+            _Bind("bindTooltip", label).add_to(marker)
+            marker.add_to(group)
+        group.add_to(fmap)
+
+    for tour in tours:
+        name = text("map.tour_title", lang, unit=tour.unit_name, date=format_date(tour.date, lang))
+        group = folium.FeatureGroup(name=_safe(name), show=True)
+        _add_tour(plan, tour, context, lang, group)
+        group.add_to(fmap)
+
+    depot = context.depot
+    depot_marker = folium.Marker(
+        [depot.point.lat, depot.point.lon],
+        icon=folium.DivIcon(
+            html='<div class="itn-depot">D</div>',
+            icon_size=(20, 20),
+            icon_anchor=(10, 10),
+            class_name="itn-marker-depot",
+        ),
+    )
+    _Bind(
+        "bindTooltip",
+        f"{_safe(text('depot', lang))} — {_safe(depot.name)}<br>{_safe(depot.address)}",
+    ).add_to(depot_marker)
+    depot_marker.add_to(fmap)
+
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.fit_bounds(_bounds(tours, context, plan), padding=(20, 20))
+    figure.html.add_child(Element(f'<div class="itn-title">{_safe(title)}</div>'))
+    figure.html.add_child(Element(_legend(plan, tours, context, lang, week)))
+    return str(figure.render())
+
+
+def render_week_map(plan: Plan, context: RenderContext, *, lang: Language = "fr") -> str:
+    """Render the week's map: every tour in its own layer, communes not visited apart."""
+    title = text("map.week_title", lang, week=plan.week)
+    return _build_map(plan, plan.tours, context, lang, title=title, week=True)
+
+
+def render_tour_map(
+    plan: Plan, tour: Tour, context: RenderContext, *, lang: Language = "fr"
+) -> str:
+    """Render the map of one unit-day (linked from its printed sheet)."""
+    title = text("map.tour_title", lang, unit=tour.unit_name, date=format_date(tour.date, lang))
+    return _build_map(plan, [tour], context, lang, title=title, week=False)
+
+
+def tour_map_name(tour: Tour) -> str:
+    """File name of a unit-day's map."""
+    return f"{tour_slug(tour)}.html"

@@ -1,0 +1,194 @@
+"""A printable route sketch: inline SVG drawn from the plan's geometry and commune outlines.
+
+No web tiles: the sketch prints the same with or without internet, in black and white.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from itinerant.i18n import format_number
+from itinerant.render._common import tour_line
+
+if TYPE_CHECKING:
+    from itinerant.i18n import Language
+    from itinerant.plan import Plan, Tour
+    from itinerant.render.context import RenderContext
+
+__all__ = ["render_route_sketch"]
+
+WIDTH, HEIGHT = 680.0, 360.0
+_MARGIN = 28.0
+_MIN_SPAN_KM = 6.0
+_KM_PER_DEG = 111.32
+
+
+class _Projection:
+    """Equirectangular projection of a lat/lon box onto the sketch, aspect kept."""
+
+    def __init__(self, points: Sequence[tuple[float, float]]) -> None:
+        lats = [p[0] for p in points]
+        lons = [p[1] for p in points]
+        self.lat0 = (min(lats) + max(lats)) / 2
+        self.cos = math.cos(math.radians(self.lat0))
+        lon0 = (min(lons) + max(lons)) / 2
+        span_x = max((max(lons) - min(lons)) * self.cos, _MIN_SPAN_KM / _KM_PER_DEG)
+        span_y = max(max(lats) - min(lats), _MIN_SPAN_KM / _KM_PER_DEG)
+        self.scale = min((WIDTH - 2 * _MARGIN) / span_x, (HEIGHT - 2 * _MARGIN) / span_y)
+        self.lon0 = lon0
+
+    def __call__(self, lat: float, lon: float) -> tuple[float, float]:
+        x = WIDTH / 2 + (lon - self.lon0) * self.cos * self.scale
+        y = HEIGHT / 2 - (lat - self.lat0) * self.scale
+        return x, y
+
+    def inside(self, lat: float, lon: float, pad: float = 0.0) -> bool:
+        x, y = self(lat, lon)
+        return -pad <= x <= WIDTH + pad and -pad <= y <= HEIGHT + pad
+
+    def px_per_km(self) -> float:
+        return self.scale / _KM_PER_DEG
+
+
+def _rings(geometry: Mapping[str, Any]) -> Iterable[Sequence[Sequence[float]]]:
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    if kind == "Polygon":
+        yield from coords
+    elif kind == "MultiPolygon":
+        for polygon in coords:
+            yield from polygon
+
+
+def _path(points: Iterable[tuple[float, float]], *, close: bool) -> str:
+    parts = [f"{x:.1f},{y:.1f}" for x, y in points]
+    if not parts:
+        return ""
+    return "M" + " L".join(parts) + (" Z" if close else "")
+
+
+def _outlines(
+    project: _Projection, outlines: Mapping[str, Any], visited: set[str]
+) -> tuple[list[str], list[str]]:
+    """Commune outlines in view (visited ones shaded) and their ``insee`` codes."""
+    shapes, codes = [], []
+    for feature in outlines.get("features", []):
+        insee = str((feature.get("properties") or {}).get("insee", ""))
+        rings = list(_rings(feature.get("geometry") or {}))
+        if not rings or not any(
+            project.inside(lat, lon, pad=40) for ring in rings for lon, lat, *_ in ring
+        ):
+            continue
+        d = " ".join(
+            _path((project(lat, lon) for lon, lat, *_ in ring), close=True) for ring in rings
+        )
+        css = "c v" if insee in visited else "c"
+        shapes.append(f'<path class="{css}" d="{d}"/>')
+        codes.append(insee)
+    return shapes, codes
+
+
+def _label(x: float, y: float, name: str, anchor: str) -> str:
+    """Draw a bold label with a white halo (twice: print engines lack ``paint-order``)."""
+    common = f'text-anchor="{anchor}" x="{x:.1f}" y="{y:.1f}"'
+    return (
+        f'<text class="l h" {common}>{escape(name)}</text>'
+        f'<text class="l" {common}>{escape(name)}</text>'
+    )
+
+
+def _scale_bar(project: _Projection, lang: Language) -> str:
+    px_km = project.px_per_km()
+    length = next((n for n in (1, 2, 5, 10, 20, 50) if n * px_km >= WIDTH * 0.12), 50)
+    x0, y0, w = 12.0, HEIGHT - 14.0, length * px_km
+    label = f"{format_number(length, lang)}\u202fkm" if lang == "fr" else f"{length} km"
+    return (
+        f'<g class="scale"><path d="M{x0:.1f},{y0 - 5:.1f} V{y0:.1f} H{x0 + w:.1f} '
+        f'V{y0 - 5:.1f}"/><text x="{x0 + w + 5:.1f}" y="{y0:.1f}">{escape(label)}</text></g>'
+    )
+
+
+def render_route_sketch(
+    plan: Plan, tour: Tour, context: RenderContext, *, lang: Language = "fr"
+) -> str:
+    """Render the sketch of one unit-day as an inline ``<svg>`` element (text).
+
+    Commune outlines (when given) are the background, the visited ones shaded; the route
+    is a solid line along the roads, or a dashed straight line when approximate; stops
+    are numbered circles, the depot a black square. Every name is escaped.
+    """
+    line, approximate = tour_line(plan, tour, context)
+    depot = context.depot.point
+    project = _Projection([(p[0], p[1]) for p in line])
+    visited = {v.insee for v in tour.visits}
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="sketch" viewBox="0 0 {WIDTH:.0f} '
+            f'{HEIGHT:.0f}" role="img">'
+        ),
+        (
+            "<style>"
+            ".c{fill:#fff;stroke:#9a9a9a;stroke-width:.7}.c.v{fill:#e4e4e4;stroke:#555}"
+            ".r{fill:none;stroke:#000;stroke-width:2.6;stroke-linejoin:round;stroke-linecap:round}"
+            ".r.a{stroke-dasharray:9 6}"
+            ".n{fill:#fff;stroke:#000;stroke-width:1.8}"
+            ".t{font-family:sans-serif;font-weight:bold;font-size:13px;text-anchor:middle}"
+            ".l{font-family:sans-serif;font-weight:bold;font-size:11px;fill:#000}"
+            ".h{fill:#fff;stroke:#fff;stroke-width:3.5px;stroke-linejoin:round}"
+            ".o{font-family:sans-serif;font-size:9px;fill:#666;text-anchor:middle}"
+            ".scale path{fill:none;stroke:#000;stroke-width:1.5}"
+            ".scale text{font-family:sans-serif;font-size:10px}"
+            ".frame{fill:none;stroke:#000;stroke-width:1}"
+            "</style>"
+        ),
+        (
+            f'<clipPath id="clip-{escape(tour.unit_id)}-{tour.date.isoformat()}">'
+            f'<rect width="{WIDTH:.0f}" height="{HEIGHT:.0f}"/></clipPath>'
+        ),
+        f'<g clip-path="url(#clip-{escape(tour.unit_id)}-{tour.date.isoformat()})">',
+    ]
+    if context.outlines is not None:
+        shapes, codes = _outlines(project, context.outlines, visited)
+        parts.extend(shapes)
+        names = {
+            str((f.get("properties") or {}).get("insee", "")): str(
+                (f.get("properties") or {}).get("name", "")
+            )
+            for f in context.outlines.get("features", [])
+        }
+        for insee in codes:
+            point = context.commune_points.get(insee)
+            if insee in visited or point is None or not project.inside(point.lat, point.lon):
+                continue
+            x, y = project(point.lat, point.lon)
+            parts.append(f'<text class="o" x="{x:.1f}" y="{y:.1f}">{escape(names[insee])}</text>')
+    css = "r a" if approximate else "r"
+    route = _path((project(lat, lon) for lat, lon in line), close=False)
+    parts.append(f'<path class="{css}" d="{route}"/>')
+    dx, dy = project(depot.lat, depot.lon)
+    parts.append(
+        f'<rect x="{dx - 8:.1f}" y="{dy - 8:.1f}" width="16" height="16" fill="#000"/>'
+        + _label(dx, dy + 24, context.depot.name, "middle")
+    )
+    for rank, visit in enumerate(tour.visits, start=1):
+        x, y = project(visit.point.lat, visit.point.lon)
+        anchor = "end" if x > WIDTH * 0.75 else "start"
+        lx = x - 16 if anchor == "end" else x + 16
+        parts.append(
+            f'<circle class="n" cx="{x:.1f}" cy="{y:.1f}" r="12"/>'
+            f'<text class="t" x="{x:.1f}" y="{y + 4.6:.1f}">{rank}</text>'
+            + _label(lx, y + 4, visit.commune_name, anchor)
+        )
+    parts.append("</g>")
+    parts.append(_scale_bar(project, lang))
+    parts.append(
+        f'<g class="north"><path d="M{WIDTH - 20:.0f},30 L{WIDTH - 14:.0f},14 '
+        f'L{WIDTH - 8:.0f},30 Z" fill="#000"/><text class="t" x="{WIDTH - 14:.0f}" y="46">N'
+        "</text></g>"
+    )
+    parts.append(f'<rect class="frame" width="{WIDTH:.0f}" height="{HEIGHT:.0f}"/>')
+    parts.append("</svg>")
+    return "".join(parts)

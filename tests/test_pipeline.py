@@ -9,7 +9,14 @@ import pytest
 
 from itinerant.errors import ApproximateDistancesWarning
 from itinerant.loading import load_scenario
-from itinerant.pipeline import network_report, plan_prepared, prepare
+from itinerant.pipeline import (
+    leg_geometries,
+    network_report,
+    plan_prepared,
+    prepare,
+    render_outputs,
+)
+from itinerant.render.maps import ROUTE_CLASS
 
 ROOT = Path(__file__).resolve().parents[1]
 ANDORRA = ROOT.parent / "shared" / "data" / "osm_fixtures" / "andorra_drive_2025.osm.bz2"
@@ -92,3 +99,14 @@ def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
             assert visit.distance_m == matrix.distance_m[index[previous]][index[visit.stop_id]]
             previous = visit.stop_id
         assert tour.return_distance_m == matrix.distance_m[index[previous]][0]
+
+    # the maps draw each tour along the roads it takes, not as approximate straight lines
+    files = render_outputs(scenario, territory, prepared.network, plan, scores=prepared.scores)
+    week_map = str(files["maps/semaine.html"])
+    assert week_map.count(f'"{ROUTE_CLASS}"') == len(plan.tours)
+    assert "itn-approximate" not in week_map
+    geometries = leg_geometries(scenario, prepared.stops, prepared.network, plan)
+    assert geometries is not None
+    first = plan.tours[0]
+    outbound = geometries[("depot", first.visits[0].stop_id)]
+    assert len(outbound) > 2  # a real road polyline, with bends

@@ -1,0 +1,347 @@
+"""Run a :class:`RoutingProblem` through itinerant's routing core, PyVRP or VROOM.
+
+Every runner takes the same integer ``RoutingProblem`` (the one the shared builder
+solves) and returns the routes as node ids, so the benchmark scripts re-check and score
+all solvers the same way. PyVRP and VROOM are the benchmark-only ``bench`` extra: a
+missing one is reported by :func:`missing` and skipped by the scripts.
+
+Solvers:
+
+* ``itinerant``: :func:`itinerant.optimize.routing.solve` as the planner calls it
+  (native matrices, ``PARALLEL_CHEAPEST_INSERTION``, guided local search), stopped by
+  the time limit only (the solution limit is lifted);
+* prototypes of change requests, all on the shared builder
+  (:func:`~itinerant.optimize.routing.build_model`): ``itinerant-tabu`` (tabu search
+  instead of guided local search), ``itinerant-warm`` (VROOM's routes for at most a third
+  of the limit as the start, ``ReadAssignmentFromRoutes`` +
+  ``SolveFromAssignmentWithParameters``, guided local search for the time left) and
+  ``itinerant-pyvrp`` (the same from PyVRP's routes after half the limit: a hybrid);
+* ``pyvrp``: PyVRP's ``Model`` (one vehicle type per class of identical vehicles,
+  explicit edges), ``MaxRuntime(limit)``, the given seed;
+* ``vroom``: pyvroom with custom duration and cost matrices, exploration level 5, the
+  limit as its timeout (it usually stops well before).
+
+The translation covers what the benchmarks use (one depot, one window per node, service,
+demand, capacity, fixed cost, prizes); anything else raises ``NotImplementedError``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+from itinerant.optimize.routing import build_model, solve
+
+if TYPE_CHECKING:
+    from itinerant.optimize.problem import RoutingProblem, Vehicle
+
+SOLVERS = ("itinerant", "itinerant-tabu", "itinerant-warm", "itinerant-pyvrp", "pyvrp", "vroom")
+_NEEDS = {"itinerant-warm": "vroom", "itinerant-pyvrp": "pyvrp", "pyvrp": "pyvrp", "vroom": "vroom"}
+NO_LIMIT = 10**9
+"""Solution limit given to the routing core so that only the time limit stops it."""
+
+
+@dataclass(frozen=True)
+class Solved:
+    """Routes (node ids, one list per used vehicle), wall time and a short note."""
+
+    routes: tuple[tuple[str, ...], ...]
+    wall_s: float
+    note: str = ""
+
+
+def missing(solver: str) -> str | None:
+    """Return why a solver cannot run here (its package is missing), else ``None``."""
+    if solver not in SOLVERS:
+        return f"unknown solver {solver!r}; choose from {', '.join(SOLVERS)}"
+    package = _NEEDS.get(solver)
+    if package and importlib.util.find_spec(package) is None:
+        return f"{solver}: package {package!r} not installed (pip install '.[bench]'), skipped"
+    return None
+
+
+def run(solver: str, problem: RoutingProblem, *, limit_s: float, seed: int, threads: int) -> Solved:
+    """Run one solver on a problem with a wall-clock limit.
+
+    Parameters
+    ----------
+    solver
+        One of :data:`SOLVERS`.
+    problem
+        The integer problem, as built for the shared routing core.
+    limit_s
+        Time limit in seconds.
+    seed
+        Seed (PyVRP; the routing core is deterministic, VROOM takes none).
+    threads
+        Threads for VROOM.
+
+    Returns
+    -------
+    Solved
+        The routes found (empty when none) and the wall time around the call.
+    """
+    runners: dict[str, Callable[[], Solved]] = {
+        "itinerant": lambda: run_itinerant(problem, limit_s),
+        "itinerant-tabu": lambda: run_itinerant_warm(problem, limit_s, metaheuristic="TABU_SEARCH"),
+        "itinerant-warm": lambda: run_itinerant_warm(
+            problem, limit_s, start_with=lambda t: run_vroom(problem, t, threads)
+        ),
+        "itinerant-pyvrp": lambda: run_itinerant_warm(
+            problem, limit_s, start_with=lambda t: run_pyvrp(problem, t, seed), start_share=0.5
+        ),
+        "pyvrp": lambda: run_pyvrp(problem, limit_s, seed),
+        "vroom": lambda: run_vroom(problem, limit_s, threads),
+    }
+    return runners[solver]()
+
+
+# --------------------------------------------------------------------------- itinerant
+
+
+def run_itinerant(problem: RoutingProblem, limit_s: float) -> Solved:
+    """Solve with the shared routing core as the planner does, time limit only."""
+    began = time.perf_counter()
+    result = solve(problem, solution_limit=NO_LIMIT, time_limit_s=limit_s)
+    wall = time.perf_counter() - began
+    routes = tuple(tuple(node for node, _ in r.visits) for r in result.routes)
+    return Solved(routes, wall, f"{result.status}, {result.solutions} solutions")
+
+
+def run_itinerant_warm(
+    problem: RoutingProblem,
+    limit_s: float,
+    *,
+    start_with: Callable[[float], Solved] | None = None,
+    start_share: float = 1 / 3,
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+) -> Solved:
+    """Search the shared builder's model with a given metaheuristic, optionally warm-started.
+
+    A prototype of two change requests for :func:`itinerant.optimize.routing.solve`:
+    initial routes, and a choice of metaheuristic. ``start_with(seconds)`` (a peer) runs
+    for at most ``start_share`` of the limit; its routes are loaded with
+    ``ReadAssignmentFromRoutes`` and searched for the time left (the peer's time counts
+    against ``limit_s``). Nodes the start leaves out are inserted by the search.
+    """
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    began = time.perf_counter()
+    start = start_with(limit_s * start_share) if start_with else None
+    model = build_model(problem)
+    routing = model.routing
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
+    )
+    left = max(0.1, limit_s - (time.perf_counter() - began))
+    params.time_limit.FromMilliseconds(round(1000 * left))
+    note = metaheuristic.lower()
+    solution = None
+    if start is not None and start.routes:
+        routing.CloseModelWithParameters(params)
+        initial = [[model.index_of[n] for n in r] for r in start.routes]
+        initial += [[] for _ in range(len(problem.vehicles) - len(initial))]
+        assignment = routing.ReadAssignmentFromRoutes(initial, True)
+        if assignment is not None:
+            solution = routing.SolveFromAssignmentWithParameters(assignment, params)
+            note += f", from {len(start.routes)} routes in {start.wall_s:.1f}s"
+    if solution is None:
+        solution = routing.SolveWithParameters(params)
+    wall = time.perf_counter() - began
+    if solution is None:
+        return Solved((), wall, "no solution")
+    node_of = {index: node for node, index in model.index_of.items()}
+    routes: list[tuple[str, ...]] = []
+    for k in range(len(problem.vehicles)):
+        index, visits = solution.Value(routing.NextVar(routing.Start(k))), []
+        while not routing.IsEnd(index):
+            visits.append(node_of[index])
+            index = solution.Value(routing.NextVar(index))
+        if visits:
+            routes.append(tuple(visits))
+    return Solved(tuple(routes), wall, note)
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def _check_supported(problem: RoutingProblem) -> None:
+    depots = {v.start_location for v in problem.vehicles} | {
+        v.end_location for v in problem.vehicles
+    }
+    reasons = []
+    if len(depots) != 1:
+        reasons.append("more than one depot")
+    if len({v.profile for v in problem.vehicles}) != 1:
+        reasons.append("more than one profile")
+    if any(v.setup or v.service or v.lunch or v.max_drive or v.max_stops for v in problem.vehicles):
+        reasons.append("vehicle setup/service/lunch/driving or stop caps")
+    if any(len(n.windows) != 1 or n.vehicles or n.requires for n in problem.nodes):
+        reasons.append("several windows, allowed vehicles or linked visits")
+    if reasons:
+        msg = f"peer translation does not support: {'; '.join(reasons)}"
+        raise NotImplementedError(msg)
+
+
+def _costs(problem: RoutingProblem, v: Vehicle) -> list[list[int]]:
+    m = problem.matrix(v.profile)
+    n = len(m.travel)
+    return [
+        [
+            v.cost_per_time * m.travel[a][b] + v.cost_per_distance * m.distance[a][b]
+            for b in range(n)
+        ]
+        for a in range(n)
+    ]
+
+
+def _vehicle_type(v: Vehicle) -> tuple[Any, ...]:
+    return (v.capacity, v.fixed_cost, v.start_window, v.end_window, v.cost_per_time)
+
+
+def _optional(problem: RoutingProblem) -> list[tuple[bool, int]]:
+    """Per node: (required, prize) as the shared builder sets its disjunctions."""
+    out = []
+    for n in problem.nodes:
+        if not n.mandatory:
+            out.append((False, max(1, n.prize)))
+        elif problem.mandatory_penalty is not None:
+            out.append((False, problem.mandatory_penalty))
+        else:
+            out.append((True, 0))
+    return out
+
+
+def run_pyvrp(problem: RoutingProblem, limit_s: float, seed: int) -> Solved:
+    """Solve with PyVRP on the same integer data (explicit edges, no coordinates)."""
+    from pyvrp import Model
+    from pyvrp.stop import MaxRuntime
+
+    _check_supported(problem)
+    began = time.perf_counter()
+    v0 = problem.vehicles[0]
+    travel = problem.matrix(v0.profile).travel
+    costs = _costs(problem, v0)
+    model = Model()
+    places = [v0.start_location, *(n.location for n in problem.nodes)]
+    locations = [model.add_location(0, 0) for _ in places]
+    depot = model.add_depot(
+        locations[0],
+        tw_early=v0.start_window[0],
+        tw_late=max(v.end_window[1] for v in problem.vehicles),
+    )
+    groups: dict[tuple[Any, ...], list[Vehicle]] = {}
+    for v in problem.vehicles:
+        groups.setdefault(_vehicle_type(v), []).append(v)
+    for group in groups.values():
+        v = group[0]
+        model.add_vehicle_type(
+            num_available=len(group),
+            capacity=[] if v.capacity is None else v.capacity,
+            start_depot=depot,
+            end_depot=depot,
+            fixed_cost=v.fixed_cost,
+            tw_early=v.start_window[0],
+            tw_late=v.end_window[1],
+            start_late=v.start_window[1],
+        )
+    for node, loc, (required, prize) in zip(
+        problem.nodes, locations[1:], _optional(problem), strict=True
+    ):
+        model.add_client(
+            loc,
+            delivery=[] if v0.capacity is None else node.demand,
+            service_duration=node.service,
+            tw_early=node.windows[0][0],
+            tw_late=node.windows[0][1],
+            prize=prize,
+            required=required,
+            name=node.id,
+        )
+    for i, a in enumerate(places):
+        for j, b in enumerate(places):
+            if i != j:
+                model.add_edge(
+                    locations[i], locations[j], distance=costs[a][b], duration=travel[a][b]
+                )
+    result = model.solve(stop=MaxRuntime(limit_s), seed=seed, display=False)
+    wall = time.perf_counter() - began
+    if not result.best.is_feasible():
+        return Solved((), wall, "no feasible solution")
+    # a client activity's idx counts clients only, in the order they were added
+    routes = tuple(
+        tuple(problem.nodes[a.idx].id for a in route if a.is_client())
+        for route in result.best.routes()
+    )
+    return Solved(routes, wall, f"{result.num_iterations} iterations")
+
+
+def run_vroom(problem: RoutingProblem, limit_s: float, threads: int) -> Solved:
+    """Solve with VROOM (pyvroom) on the same integer matrices; prizes become priorities.
+
+    VROOM maximises the priority sum of assigned jobs first (priorities 0..100): a prize
+    is divided by the greatest common divisor of all prizes (exact when the largest is
+    then at most 100, else scaled to 100 and rounded, noted). Required jobs get 100.
+    """
+    import vroom
+
+    _check_supported(problem)
+    began = time.perf_counter()
+    v0 = problem.vehicles[0]
+    inp = vroom.Input()
+    inp.set_durations_matrix("car", [list(row) for row in problem.matrix(v0.profile).travel])
+    inp.set_costs_matrix("car", _costs(problem, v0))
+    for k, v in enumerate(problem.vehicles):
+        inp.add_vehicle(
+            vroom.Vehicle(
+                id=k,
+                start=v.start_location,
+                end=v.end_location,
+                profile="car",
+                capacity=[] if v.capacity is None else [v.capacity],
+                time_window=vroom.TimeWindow(v.start_window[0], v.end_window[1]),
+                costs=vroom.VehicleCosts(fixed=v.fixed_cost),
+            )
+        )
+    optional = _optional(problem)
+    prizes = [p for required, p in optional if not required]
+    divisor = reduce(math.gcd, prizes, 0) or 1
+    top = max((p // divisor for p in prizes), default=0)
+    note = "" if top <= 100 else f"priorities rounded ({top} > 100)"
+    for i, (node, (required, prize)) in enumerate(zip(problem.nodes, optional, strict=True)):
+        priority = 100 if required else prize // divisor
+        if top > 100 and not required:
+            priority = round(100 * priority / top)
+        inp.add_job(
+            vroom.Job(
+                id=i,
+                location=node.location,
+                default_service=node.service,
+                delivery=vroom.Amount([node.demand])
+                if v0.capacity is not None
+                else vroom.Amount([]),
+                priority=priority,
+                time_windows=[vroom.TimeWindow(*node.windows[0])],
+            )
+        )
+    solution = inp.solve(
+        exploration_level=5, nb_threads=threads, timeout=timedelta(seconds=limit_s)
+    )
+    wall = time.perf_counter() - began
+    frame = solution.routes
+    jobs = frame[frame["type"] == "job"]
+    routes = tuple(
+        tuple(problem.nodes[int(j)].id for j in group["id"])
+        for _, group in jobs.groupby("vehicle_id", sort=True)
+    )
+    return Solved(routes, wall, note)

@@ -548,6 +548,11 @@ FirstSolutionStrategy = Literal[
 ]
 
 
+MetaheuristicName = Literal[
+    "GUIDED_LOCAL_SEARCH", "TABU_SEARCH", "SIMULATED_ANNEALING", "GREEDY_DESCENT"
+]
+
+
 class SolverSettings(_Model):
     """Search limits and objective weights."""
 
@@ -560,6 +565,9 @@ class SolverSettings(_Model):
     first_solution: FirstSolutionStrategy = Field(
         default="PARALLEL_CHEAPEST_INSERTION",
         description="OR-Tools first-solution strategy (insertion: best measured here)",
+    )
+    metaheuristic: MetaheuristicName = Field(
+        default="GUIDED_LOCAL_SEARCH", description="OR-Tools local-search metaheuristic"
     )
     value_per_visit: float = Field(
         default=1000, gt=0, description="value of a visit to a commune of score 1, urgency 1"

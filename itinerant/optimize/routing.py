@@ -22,7 +22,7 @@ from typing import Any, Literal
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from itinerant.optimize.problem import RoutingProblem, Vehicle
-from itinerant.scenario import FirstSolutionStrategy
+from itinerant.scenario import FirstSolutionStrategy, MetaheuristicName
 
 __all__ = [
     "FirstSolution",
@@ -249,7 +249,7 @@ def solve(
     solution_limit: int = 2000,
     time_limit_s: float = 30.0,
     first_solution: FirstSolution = "PARALLEL_CHEAPEST_INSERTION",
-    guided_local_search: bool = True,
+    metaheuristic: MetaheuristicName = "GUIDED_LOCAL_SEARCH",
 ) -> RoutingResult:
     """Solve a routing problem; stop on ``solution_limit``, ``time_limit_s`` as a safety net.
 
@@ -264,8 +264,8 @@ def solve(
         Wall-clock safety net (a run it stops is not reproducible on another machine).
     first_solution
         OR-Tools first-solution strategy.
-    guided_local_search
-        Improve with guided local search (else plain local search to a local optimum).
+    metaheuristic
+        How local search escapes local optima (``GREEDY_DESCENT``: it stops at the first).
 
     Returns
     -------
@@ -292,10 +292,9 @@ def solve(
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, first_solution
     )
-    if guided_local_search:
-        params.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        )
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
+    )
     params.solution_limit = solution_limit
     params.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
     counter = [0]

@@ -165,6 +165,7 @@ def plan_week(
         solution_limit=limit,
         time_limit_s=settings.time_limit_s,
         first_solution=first_solution or settings.first_solution,
+        metaheuristic=settings.metaheuristic,
     )
     _check_dropped_mandatory(routed, result, stops)
     plan = _make_plan(

@@ -10,11 +10,9 @@ Solvers:
 * ``itinerant``: :func:`itinerant.optimize.routing.solve` as the planner calls it
   (native matrices, ``PARALLEL_CHEAPEST_INSERTION``, guided local search), stopped by
   the time limit only (the solution limit is lifted);
-* prototypes of change requests, all on the shared builder
-  (:func:`~itinerant.optimize.routing.build_model`): ``itinerant-tabu`` (tabu search
-  instead of guided local search), ``itinerant-warm`` (VROOM's routes for at most a third
-  of the limit as the start, ``ReadAssignmentFromRoutes`` +
-  ``SolveFromAssignmentWithParameters``, guided local search for the time left) and
+* variants, all through the same ``solve``: ``itinerant-tabu`` (tabu search instead of
+  guided local search), ``itinerant-warm`` (VROOM's routes for at most a third of the
+  limit as ``initial_routes``, guided local search for the time left) and
   ``itinerant-pyvrp`` (the same from PyVRP's routes after half the limit: a hybrid);
 * ``pyvrp``: PyVRP's ``Model`` (one vehicle type per class of identical vehicles,
   explicit edges), ``MaxRuntime(limit)``, the given seed;
@@ -36,7 +34,8 @@ from datetime import timedelta
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from itinerant.optimize.routing import build_model, solve
+from itinerant.optimize.routing import solve
+from itinerant.scenario import MetaheuristicName
 
 if TYPE_CHECKING:
     from itinerant.optimize.problem import RoutingProblem, Vehicle
@@ -120,56 +119,30 @@ def run_itinerant_warm(
     *,
     start_with: Callable[[float], Solved] | None = None,
     start_share: float = 1 / 3,
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+    metaheuristic: MetaheuristicName = "GUIDED_LOCAL_SEARCH",
 ) -> Solved:
-    """Search the shared builder's model with a given metaheuristic, optionally warm-started.
+    """Solve with the shared core, another metaheuristic and/or a peer's routes as start.
 
-    A prototype of two change requests for :func:`itinerant.optimize.routing.solve`:
-    initial routes, and a choice of metaheuristic. ``start_with(seconds)`` (a peer) runs
-    for at most ``start_share`` of the limit; its routes are loaded with
-    ``ReadAssignmentFromRoutes`` and searched for the time left (the peer's time counts
-    against ``limit_s``). Nodes the start leaves out are inserted by the search.
+    ``start_with(seconds)`` (a peer) runs for at most ``start_share`` of the limit; its
+    routes seed :func:`itinerant.optimize.routing.solve` for the time left (the peer's
+    time counts against ``limit_s``). Nodes the start leaves out are inserted by the search.
     """
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
     began = time.perf_counter()
     start = start_with(limit_s * start_share) if start_with else None
-    model = build_model(problem)
-    routing = model.routing
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    )
-    params.local_search_metaheuristic = getattr(
-        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
-    )
     left = max(0.1, limit_s - (time.perf_counter() - began))
-    params.time_limit.FromMilliseconds(round(1000 * left))
-    note = metaheuristic.lower()
-    solution = None
-    if start is not None and start.routes:
-        routing.CloseModelWithParameters(params)
-        initial = [[model.index_of[n] for n in r] for r in start.routes]
-        initial += [[] for _ in range(len(problem.vehicles) - len(initial))]
-        assignment = routing.ReadAssignmentFromRoutes(initial, True)
-        if assignment is not None:
-            solution = routing.SolveFromAssignmentWithParameters(assignment, params)
-            note += f", from {len(start.routes)} routes in {start.wall_s:.1f}s"
-    if solution is None:
-        solution = routing.SolveWithParameters(params)
+    result = solve(
+        problem,
+        solution_limit=NO_LIMIT,
+        time_limit_s=left,
+        metaheuristic=metaheuristic,
+        initial_routes=start.routes if start is not None else None,
+    )
     wall = time.perf_counter() - began
-    if solution is None:
-        return Solved((), wall, "no solution")
-    node_of = {index: node for node, index in model.index_of.items()}
-    routes: list[tuple[str, ...]] = []
-    for k in range(len(problem.vehicles)):
-        index, visits = solution.Value(routing.NextVar(routing.Start(k))), []
-        while not routing.IsEnd(index):
-            visits.append(node_of[index])
-            index = solution.Value(routing.NextVar(index))
-        if visits:
-            routes.append(tuple(visits))
-    return Solved(tuple(routes), wall, note)
+    routes = tuple(tuple(node for node, _ in r.visits) for r in result.routes)
+    note = metaheuristic.lower()
+    if start is not None:
+        note += f", from {len(start.routes)} routes in {start.wall_s:.1f}s"
+    return Solved(routes, wall, f"{note}, {result.solutions} solutions")
 
 
 # --------------------------------------------------------------------------- peers

@@ -250,6 +250,7 @@ def solve(
     time_limit_s: float = 30.0,
     first_solution: FirstSolution = "PARALLEL_CHEAPEST_INSERTION",
     metaheuristic: MetaheuristicName = "GUIDED_LOCAL_SEARCH",
+    initial_routes: Sequence[Sequence[str]] | None = None,
 ) -> RoutingResult:
     """Solve a routing problem; stop on ``solution_limit``, ``time_limit_s`` as a safety net.
 
@@ -266,6 +267,10 @@ def solve(
         OR-Tools first-solution strategy.
     metaheuristic
         How local search escapes local optima (``GREEDY_DESCENT``: it stops at the first).
+    initial_routes
+        Node ids of a starting solution, one sequence per vehicle in order (fewer
+        sequences: the other vehicles start empty); the search starts from it instead of
+        the first-solution strategy, which is used when the routes are not feasible.
 
     Returns
     -------
@@ -303,7 +308,18 @@ def solve(
         counter[0] += 1
 
     routing.AddAtSolutionCallback(count)
-    solution = routing.SolveWithParameters(params)
+    solution = None
+    if initial_routes:
+        routing.CloseModelWithParameters(params)
+        starting = [[model.index_of[node] for node in route] for route in initial_routes]
+        starting += [[] for _ in range(len(problem.vehicles) - len(starting))]
+        start = routing.ReadAssignmentFromRoutes(starting, True)
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
+        else:
+            logger.info("routing: initial routes rejected, using %s", first_solution)
+    if solution is None:
+        solution = routing.SolveWithParameters(params)
     elapsed = time.perf_counter() - began
     status = _STATUS.get(routing.status(), str(routing.status()))
     ended_by: Literal["solution_limit", "time_limit", "local_optimum", "no_search", "unknown"]

@@ -162,3 +162,24 @@ def test_pyvrp_adapter_solves_the_same_vrptw_model() -> None:
     assert check.feasible, check.problems
     assert check.vehicles == 10
     assert check.value <= 1.01 * 828.94
+
+
+def test_warm_start_from_the_c101_best_known_routes_keeps_them() -> None:
+    """solve(initial_routes=...) starts from the published C101 routes: with a greedy
+    descent and one solution the plan is exactly that start, at the best-known cost."""
+    from itinerant.optimize.routing import solve
+
+    inst = read_solomon(SOLOMON_DIR / "C101.txt")
+    problem = solomon_problem(inst)
+    start = [[str(c) for c in route] for route in C101_BKS]
+    result = solve(
+        problem,
+        solution_limit=1,
+        time_limit_s=30,
+        metaheuristic="GREEDY_DESCENT",
+        initial_routes=start,
+    )
+    routes = [[int(node) for node, _ in r.visits] for r in result.routes]
+    assert sorted(routes) == sorted(C101_BKS)
+    check = check_vrptw(inst, routes)
+    assert (check.vehicles, round(check.value, 2)) == (10, 828.94)

@@ -25,6 +25,7 @@ from itinerant.history import (
     mark_cancelled,
     records_from_plan,
 )
+from itinerant.horizon import compare_scenarios, horizon_files, plan_weeks
 from itinerant.loading import (
     commune_codes,
     load_bundled_territory,
@@ -305,25 +306,36 @@ def network_info(scenario_path: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: maps/<scenario>/<week>).",
 )
+@click.option(
+    "--weeks",
+    "weeks",
+    type=click.IntRange(min=1),
+    help="Plan N consecutive weeks (rolling horizon), each in its own sub-folder, "
+    "with a rotation calendar.",
+)
 @offline_option
 def plan(
     scenario_path: Path,
     week: str | None,
     seed: int | None,
     out_dir: Path | None,
+    weeks: int | None,
     offline: bool | None,
 ) -> None:
-    """Plan a week's tours and write the plan and its outputs.
+    """Plan a week's tours (or N weeks with --weeks) and write the plan and its outputs.
 
     \b
     Example:
-        itinerant plan scenarios/7-vallees.yaml --week 2026-W49
+        itinerant plan scenarios/7-vallees.yaml --week 2026-W49 --weeks 4
     """
     scenario, territory = _load(scenario_path)
     if week is not None:
         scenario = with_week(scenario, week)
     assert scenario.period.week is not None  # resolved by _load
     settings = _settings(offline=offline)
+    if weeks is not None:
+        _plan_weeks(scenario, territory, scenario_path, weeks, seed, out_dir, settings)
+        return
     prepared = prepare(
         scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
     )
@@ -387,6 +399,102 @@ def render(
     folder = out_dir or plan_path.parent
     write_outputs(folder, files)
     click.echo(f"Written to {folder}/: {len(files)} files")
+
+
+def _plan_weeks(
+    scenario: Scenario,
+    territory: Territory,
+    scenario_path: Path,
+    weeks: int,
+    seed: int | None,
+    out_dir: Path | None,
+    settings: Settings,
+) -> None:
+    assert scenario.period.week is not None  # resolved by _load
+    prepared, horizon = plan_weeks(
+        scenario,
+        territory,
+        first_week=scenario.period.week,
+        count=weeks,
+        cache_dir=settings.cache_dir,
+        allow_download=not settings.offline,
+        seed=seed,
+        generated_at=dt.datetime.now(tz=dt.UTC).replace(microsecond=0),
+    )
+    folder = out_dir or settings.output_dir / scenario_path.stem / (
+        f"{horizon.weeks[0]}_{horizon.weeks[-1]}"
+    )
+    files = horizon_files(prepared, horizon)
+    write_outputs(folder, files)
+    click.echo(network_report(prepared))
+    for week_plan in horizon.plans:
+        click.echo(plan_summary(week_plan, scenario.language, circuity=scenario.network.circuity))
+    click.echo(
+        f"Written to {folder}/: {len(files)} files (rotation.csv, rotation.html, "
+        f"and one folder per week: {', '.join(horizon.weeks)})"
+    )
+
+
+@cli.command()
+@click.argument(
+    "scenario_paths",
+    metavar="SCENARIO SCENARIO [SCENARIO ...]",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--weeks", type=click.IntRange(min=1), default=4, show_default=True, help="Weeks to plan."
+)
+@click.option(
+    "--week", help="First ISO week, e.g. 2026-W49 (default: the first scenario's, or next week)."
+)
+@click.option("--seed", type=int, help="Search seed (default: each scenario's).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder for the report, the indicators and each scenario's plans.",
+)
+@offline_option
+def compare(
+    scenario_paths: tuple[Path, ...],
+    weeks: int,
+    week: str | None,
+    seed: int | None,
+    out_dir: Path,
+    offline: bool | None,
+) -> None:
+    """Run scenarios over the same weeks and compare them side by side (HTML + CSV).
+
+    Every scenario is validated before any is solved; they run in parallel.
+
+    \b
+    Example:
+        itinerant compare scenarios/7-vallees.yaml sans-tiny-house.yaml --weeks 4 --out cmp
+    """
+    if len(scenario_paths) < 2:
+        msg = "compare: name at least two scenarios"
+        raise click.UsageError(msg)
+    settings = _settings(offline=offline)
+    runs, files = compare_scenarios(
+        scenario_paths,
+        weeks=weeks,
+        first_week=week,
+        today=dt.datetime.now(tz=dt.UTC).date(),
+        cache_dir=settings.cache_dir,
+        allow_download=not settings.offline,
+        seed=seed,
+    )
+    write_outputs(out_dir, files)
+    for run in runs:
+        ind = run.indicators
+        click.echo(
+            f"{run.label}: {ind.communes_reached}/{ind.communes_total} communes, "
+            f"{ind.visits} visits, {ind.km_driven:g} km, {run.elapsed_s:.1f} s"
+        )
+    click.echo(f"Written to {out_dir}/: rapport.html, indicateurs.csv ({len(files)} files)")
 
 
 def _history_path(scenario: Scenario, scenario_path: Path) -> Path:

@@ -186,6 +186,161 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "{count} commune(s) non visitée(s) cette semaine",
         "en": "{count} commune(s) not visited this week",
     },
+    # comparison report and rotation calendar (itinerant.render.report)
+    "report.title": {
+        "fr": "Comparaison de scénarios — {weeks} semaine(s) à partir de {week}",
+        "en": "Scenario comparison — {weeks} week(s) from {week}",
+    },
+    "report.scenarios": {"fr": "Scénarios comparés", "en": "Scenarios compared"},
+    "report.file": {"fr": "Fichier", "en": "File"},
+    "report.name": {"fr": "Nom", "en": "Name"},
+    "report.elapsed": {"fr": "Durée du calcul", "en": "Run time"},
+    "report.seconds": {"fr": "{seconds} s", "en": "{seconds} s"},
+    "report.workers": {
+        "fr": "{count} scénario(s) calculé(s) en parallèle sur {workers} processus, en {seconds} s.",
+        "en": "{count} scenario(s) run in parallel on {workers} process(es), in {seconds} s.",
+    },
+    "report.differences": {
+        "fr": "Ce qui change d'un scénario à l'autre",
+        "en": "What differs between the scenarios",
+    },
+    "report.no_differences": {
+        "fr": "Les scénarios sont identiques.",
+        "en": "The scenarios are identical.",
+    },
+    "report.field": {"fr": "Champ", "en": "Field"},
+    "report.absent": {"fr": "(absent)", "en": "(absent)"},
+    "report.indicators": {"fr": "Indicateurs", "en": "Indicators"},
+    "report.indicator": {"fr": "Indicateur", "en": "Indicator"},
+    "report.best_note": {
+        "fr": "★ en gras : la meilleure valeur de la ligne (rien quand tous sont égaux).",
+        "en": "★ in bold: the best value of the row (none when all are equal).",
+    },
+    "report.group.reach": {"fr": "Couverture", "en": "Reach"},
+    "report.group.fairness": {"fr": "Équité", "en": "Fairness"},
+    "report.group.effort": {"fr": "Effort et coût", "en": "Effort and cost"},
+    "report.charts": {"fr": "Graphiques", "en": "Charts"},
+    "report.chart_scatter": {
+        "fr": "Visites par commune selon le score de besoin",
+        "en": "Visits per commune against demand score",
+    },
+    "report.chart_reach": {
+        "fr": "Part de la population à moins de 15 min d'une séance, semaine par semaine",
+        "en": "Share of the population within 15 min of a session, week by week",
+    },
+    "report.maps": {"fr": "Communes visitées", "en": "Communes reached"},
+    "report.axis_score": {"fr": "score de besoin", "en": "demand score"},
+    "report.axis_visits": {"fr": "visites sur la période", "en": "visits over the horizon"},
+    "report.axis_share": {
+        "fr": "population à moins de 15 min (%)",
+        "en": "population within 15 min (%)",
+    },
+    "report.legend_visits": {"fr": "visites", "en": "visits"},
+    "report.never": {"fr": "jamais visitée", "en": "never visited"},
+    "report.warnings": {"fr": "Avertissements", "en": "Warnings"},
+    "report.calendars": {"fr": "Calendriers de rotation", "en": "Rotation calendars"},
+    "report.method": {"fr": "Méthode", "en": "Method"},
+    "report.method_reach": {
+        "fr": "Couverture : une commune est « à moins de 15 min » d'une séance quand le trajet "
+        "de son arrêt à un arrêt visité la semaine (elle-même comprise) dure au plus 15 min sur "
+        "la matrice de temps de trajet du scénario (véhicule de la première unité) ; la part de "
+        "population est la moyenne des semaines. L'intervalle entre deux visites est compté en "
+        "jours dans la période (un séjour de plusieurs jours compte pour une visite).",
+        "en": "Reach: a commune is 'within 15 min' of a session when the drive from its stop "
+        "to a stop visited that week (itself included) takes at most 15 min on the scenario's "
+        "travel matrix (its first unit's vehicle); the population share is the mean over the "
+        "weeks. The interval between two visits is counted in days within the horizon (a "
+        "multi-day stay counts as one visit).",
+    },
+    "report.method_fairness": {
+        "fr": "Équité : indice de concentration de Gini des visites v par rapport à un poids w "
+        "(population, ou score de besoin) : communes triées par v/w croissant, parts cumulées "
+        "X des poids et Y des visites, G = 1 − Σ (X_k − X_{k−1})(Y_k + Y_{k−1}). G = 0 quand "
+        "les visites sont proportionnelles au poids, proche de 1 quand elles se concentrent "
+        "sur peu de communes. Part du besoin servie = somme des scores des communes visitées "
+        "/ somme de tous les scores.",
+        "en": "Fairness: Gini concentration index of the visits v against a weight w "
+        "(population, or demand score): communes sorted by increasing v/w, cumulative shares X "
+        "of the weights and Y of the visits, G = 1 − Σ (X_k − X_{k−1})(Y_k + Y_{k−1}). G = 0 "
+        "when visits are proportional to the weight, near 1 when they concentrate on a few "
+        "communes. Demand share served = sum of the scores of the communes visited / sum of "
+        "all scores.",
+    },
+    "report.method_effort": {
+        "fr": "Effort : km de tous les trajets (y compris ceux de l'équipe vers une tiny house "
+        "restée sur place) et km des unités elles-mêmes ; carburant = km des unités × "
+        "consommation / 100, CO2 = carburant × facteur d'émission, coût = km des unités × coût "
+        "au km. Le coût du personnel n'est pas compté (le scénario n'a pas de taux horaire) ; "
+        "les heures de personnel sont les amplitudes des tournées de chaque membre d'équipage.",
+        "en": "Effort: km of every trip (the crew's trips to a tiny house staying on site "
+        "included) and km of the units themselves; fuel = unit km × consumption / 100, CO2 = "
+        "fuel × emission factor, cost = unit km × cost per km. Staff cost is not counted (the "
+        "scenario has no hourly rate); staff hours are the tour spans of each crew member.",
+    },
+    "indicator.communes_reached": {
+        "fr": "Communes visitées au moins une fois",
+        "en": "Communes visited at least once",
+    },
+    "indicator.population_reached": {
+        "fr": "Population de ces communes",
+        "en": "Population of those communes",
+    },
+    "indicator.reach_share": {
+        "fr": "Population à moins de 15 min d'une séance (moyenne hebdomadaire)",
+        "en": "Population within 15 min of a session (weekly mean)",
+    },
+    "indicator.mean_interval_days": {
+        "fr": "Intervalle moyen entre deux visites (jours)",
+        "en": "Mean interval between two visits (days)",
+    },
+    "indicator.max_interval_days": {
+        "fr": "Intervalle maximal entre deux visites (jours)",
+        "en": "Longest interval between two visits (days)",
+    },
+    "indicator.communes_never_visited": {
+        "fr": "Communes jamais visitées",
+        "en": "Communes never visited",
+    },
+    "indicator.visits": {"fr": "Séances", "en": "Sessions"},
+    "indicator.visits_per_1000": {
+        "fr": "Séances pour 1 000 habitants",
+        "en": "Sessions per 1,000 inhabitants",
+    },
+    "indicator.concentration_population": {
+        "fr": "Concentration des séances / population (Gini)",
+        "en": "Concentration of sessions vs population (Gini)",
+    },
+    "indicator.concentration_demand": {
+        "fr": "Concentration des séances / besoin (Gini)",
+        "en": "Concentration of sessions vs demand (Gini)",
+    },
+    "indicator.demand_share_served": {
+        "fr": "Part du besoin servie (scores des communes visitées)",
+        "en": "Demand share served (scores of communes visited)",
+    },
+    "indicator.km_driven": {"fr": "Km parcourus (tous trajets)", "en": "Km driven (all trips)"},
+    "indicator.unit_km": {"fr": "Km des unités", "en": "Km driven by the units"},
+    "indicator.driving_h": {"fr": "Heures de route", "en": "Driving hours"},
+    "indicator.on_site_h": {"fr": "Heures sur place", "en": "On-site hours"},
+    "indicator.staff_h": {"fr": "Heures de personnel", "en": "Staff hours"},
+    "indicator.fuel_l": {"fr": "Carburant (l)", "en": "Fuel (l)"},
+    "indicator.co2_kg": {"fr": "CO2 (kg)", "en": "CO2 (kg)"},
+    "indicator.cost_eur": {
+        "fr": "Coût kilométrique (€, hors personnel)",
+        "en": "Mileage cost (€, staff excluded)",
+    },
+    "rotation.title": {
+        "fr": "Calendrier de rotation — {scenario}",
+        "en": "Rotation calendar — {scenario}",
+    },
+    "rotation.subtitle": {
+        "fr": "{weeks} semaine(s), de {first} à {last} : quelle unité est passée, et quel jour",
+        "en": "{weeks} week(s), {first} to {last}: which unit visited, and on which day",
+    },
+    "rotation.population": {"fr": "Habitants", "en": "Population"},
+    "rotation.score": {"fr": "Score", "en": "Score"},
+    "rotation.visits": {"fr": "Visites", "en": "Visits"},
+    "rotation.units": {"fr": "Unités", "en": "Units"},
 }
 
 

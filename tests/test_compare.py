@@ -1,0 +1,208 @@
+"""Comparison of scenarios: indicators, best values, differences, validation first, escaping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from itinerant.cli import cli
+from itinerant.compare import (
+    INDICATOR_SPECS,
+    compare,
+    concentration_index,
+    scenario_differences,
+)
+from itinerant.errors import ApproximateDistancesWarning
+from itinerant.loading import load_scenario
+from itinerant.pipeline import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
+FAST_SOLVER = {"seed": 0, "solution_limit": 20, "lns_iterations": 20, "time_limit_s": 20}
+HOSTILE_NAME = 'Sans <script>alert("x")</script> tiny & house'
+
+
+def bundled_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    data["solver"] = {**data["solver"], **FAST_SOLVER}
+    return data
+
+
+def write(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def without_tiny_house(data: dict[str, Any]) -> dict[str, Any]:
+    """The same scenario, less the tiny house (and the skills only it needed)."""
+    variant = dict(data)
+    variant["name"] = HOSTILE_NAME
+    variant["units"] = [u for u in data["units"] if u["id"] != "tiny-house"]
+    variant["staff"] = [
+        {**s, "skills": [k for k in s["skills"] if k in ("mediator", "driver_b")]}
+        for s in data["staff"]
+    ]
+    return variant
+
+
+@pytest.fixture(scope="module")
+def comparison_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``itinerant compare`` of the bundled scenario against itself less the tiny house, 2 weeks."""
+    folder = tmp_path_factory.mktemp("compare")
+    data = bundled_data()
+    a = write(folder / "reference.yaml", data)
+    b = write(folder / "sans-tiny-house.yaml", without_tiny_house(data))
+    out = folder / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ITINERANT_OFFLINE", "1")
+        mp.setenv("ITINERANT_CACHE_DIR", str(folder / "cache"))
+        result = CliRunner().invoke(
+            cli,
+            ["compare", str(a), str(b), "--weeks", "2", "--week", "2026-W49", "--out", str(out)],
+        )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def indicator_table(out: Path) -> dict[str, dict[str, str]]:
+    rows = read_csv(out / "indicateurs.csv")
+    header = rows[0]
+    return {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in rows[1:]}
+
+
+def test_more_capacity_reaches_at_least_as_many_communes(comparison_dir: Path) -> None:
+    table = indicator_table(comparison_dir)
+    assert list(table) == [spec.key for spec in INDICATOR_SPECS]
+    reached = table["communes_reached"]
+    assert int(reached["reference"]) >= int(reached["sans-tiny-house"])
+    # the tiny house drives too: more km with it
+    assert float(table["unit_km"]["reference"]) >= float(table["unit_km"]["sans-tiny-house"])
+    report = (comparison_dir / "rapport.html").read_text(encoding="utf-8")
+    assert "units[1]" in report  # the difference is listed at the top
+    assert report.count("<svg") >= 3  # maps, scatter, weekly reach: inline, no files
+    assert "cdn" not in report.lower()
+
+
+def test_indicators_match_the_schedules_written(comparison_dir: Path, tmp_path: Path) -> None:
+    """Communes reached, visits and km recomputed from each week's schedule.csv agree.
+
+    ``schedule.csv`` holds each leg to a stop; the leg back to the depot is not in it, so
+    it comes from the scenario's travel matrix (last stop of each tour to the depot).
+    """
+    table = indicator_table(comparison_dir)
+    for label in ("reference", "sans-tiny-house"):
+        scenario, territory = load_scenario(comparison_dir.parent / f"{label}.yaml")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ApproximateDistancesWarning)
+            prepared = prepare(scenario, territory, cache_dir=tmp_path, allow_download=False)
+        units = {u.id: u for u in scenario.units}
+        communes: set[str] = set()
+        visits = 0
+        metres = 0
+        for week in ("2026-W49", "2026-W50"):
+            rows = read_csv(comparison_dir / label / week / "schedule.csv")
+            header, body = rows[0], rows[1:]
+            tours: dict[tuple[str, str], str] = {}
+            for values in body:
+                row = dict(zip(header, values, strict=True))
+                communes.add(row["insee"])
+                visits += 1
+                metres += int(row["distance_m"])
+                tours[row["date"], row["unit_id"]] = row["insee"]  # rows in tour order
+            for (_, unit_id), last in tours.items():
+                matrix = prepared.matrices[units[unit_id].vehicle.key]
+                metres += matrix.distance_m[matrix.index(last)][matrix.index("depot")]
+        assert int(table["communes_reached"][label]) == len(communes)
+        assert int(table["visits"][label]) == visits
+        assert float(table["km_driven"][label]) == pytest.approx(metres / 1000, abs=0.11)
+
+
+def test_invalid_scenario_stops_before_solving(tmp_path: Path) -> None:
+    """A bad field stops everything at once: its file, field and value; nothing written."""
+    good = write(tmp_path / "good.yaml", bundled_data())
+    data = bundled_data()
+    data["units"][0]["session_min"] = "two hours"
+    bad = write(tmp_path / "bad.yaml", data)
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    result = CliRunner().invoke(cli, ["compare", str(good), str(bad), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {bad}: units[0].session_min: 'two hours': ")
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert time.perf_counter() - started < 10  # no solving took place
+
+
+def test_scenario_names_are_escaped_in_the_report(comparison_dir: Path) -> None:
+    report = (comparison_dir / "rapport.html").read_text(encoding="utf-8")
+    assert "<script>" not in report
+    assert "&lt;script&gt;" in report
+
+
+def test_concentration_index_known_values() -> None:
+    # visits proportional to the weights: perfectly fair
+    assert concentration_index([1, 2, 3], [10, 20, 30]) == pytest.approx(0.0)
+    # every visit to one of four equal communes: 1 - 1/4
+    assert concentration_index([4, 0, 0, 0], [1, 1, 1, 1]) == pytest.approx(0.75)
+    assert concentration_index([0, 0], [1, 1]) is None
+
+
+def test_differences_are_listed_path_by_path() -> None:
+    a = {"name": "A", "units": [{"id": "bus", "cost_per_km": 0.35}, {"id": "th"}], "x": 1}
+    b = {"name": "B", "units": [{"id": "bus", "cost_per_km": 0.4}], "x": 1}
+    diffs = {d.path: d.values for d in scenario_differences([a, b])}
+    assert diffs == {
+        "name": ('"A"', '"B"'),
+        "units[0].cost_per_km": ("0.35", "0.4"),
+        "units[1]": ('{"id": "th"}', None),
+    }
+
+
+def test_best_value_marks_and_ties() -> None:
+    from itinerant.compare import Indicators
+
+    base = {
+        "weeks": 1,
+        "communes_total": 2,
+        "population_total": 100,
+        "communes_reached": 1,
+        "population_reached": 50,
+        "reach_share": 0.5,
+        "reach_share_by_week": (0.5,),
+        "mean_interval_days": None,
+        "max_interval_days": None,
+        "communes_never_visited": 1,
+        "visits": 1,
+        "visits_per_1000": 10.0,
+        "concentration_population": 0.5,
+        "concentration_demand": 0.5,
+        "demand_share_served": 0.5,
+        "km_driven": 10.0,
+        "unit_km": 10.0,
+        "driving_h": 1.0,
+        "on_site_h": 2.0,
+        "staff_h": 3.0,
+        "fuel_l": 1.0,
+        "co2_kg": 2.5,
+        "cost_eur": 3.5,
+        "visits_by_commune": {"1": 1, "2": 0},
+    }
+    one = Indicators.model_validate(base)
+    two = Indicators.model_validate(base | {"communes_reached": 2, "km_driven": 12.0})
+    rows = {row.spec.key: row for row in compare(["a", "b"], [one, two], [{}, {}]).rows}
+    assert rows["communes_reached"].best == (1,)  # higher is better
+    assert rows["km_driven"].best == (0,)  # lower is better
+    assert rows["visits"].best == ()  # all equal: nothing marked
+    assert rows["staff_h"].best == ()  # not ranked

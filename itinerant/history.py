@@ -447,14 +447,19 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip() for c in reader.fieldnames or []]
+    try:
+        columns = [c.strip() for c in reader.fieldnames or []]
+        rows = list(reader)
+    except csv.Error as exc:
+        msg = f"{source}: line {reader.line_num}: not readable as CSV ({exc})"
+        raise ScenarioError([msg]) from None
     missing = [c for c in ("date", "insee", "unit_id") if c not in columns]
     if missing:
         msg = f"{source}: missing column(s) {', '.join(missing)} (found: {', '.join(columns)})"
         raise ScenarioError([msg])
     records: list[VisitRecord] = []
     problems: list[str] = []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in enumerate(rows, start=2):
         cells = {
             (k or "").strip(): _unneutralise((v or "").strip())
             for k, v in row.items()
@@ -465,6 +470,7 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
         values = {k: v for k, v in cells.items() if k in CSV_COLUMNS}
         if "start_time" not in values and "start" in cells:
             values["start_time"] = cells["start"]
+        values.setdefault("date", "")  # a short row may lack it
         values["status"] = values.get("status") or "done"
         values["source"] = values.get("source") or source
         try:

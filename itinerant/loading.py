@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
+import reprlib
+import statistics
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -41,6 +44,22 @@ Loc = tuple[str | int, ...]
 
 class _ScenarioLoader(yaml.SafeLoader):
     """Safe YAML loader that keeps ``14:30`` a string (YAML 1.1 reads it as 870)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Construct a node; a value PyYAML cannot build (``2026-02-30``) is a YAML error."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+            if isinstance(node, yaml.ScalarNode):
+                kind = node.tag.rsplit(":", 1)[-1].replace("timestamp", "date (YYYY-MM-DD)")
+                problem = f"{_short(node.value)} is not a valid {kind}"
+                if "digits" in str(exc):
+                    problem = f"{_short(node.value)} is too large a number"
+            elif isinstance(node, yaml.MappingNode) and isinstance(exc, TypeError):
+                problem = "a key is a list or a mapping (write keys as plain text)"
+            else:
+                problem = f"this entry cannot be read ({exc})"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
 def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -174,8 +193,18 @@ def format_validation_error(error: ValidationError, *, source: str) -> list[str]
     return lines
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 80
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 8
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    """Show a value in at most 60 characters (never walks a huge or deep structure)."""
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # an int of over 4300 digits, a cycle
+        text = f"a {type(value).__name__} too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -206,6 +235,9 @@ def load_scenario(
     text = read_text_file(path, what="scenario file")
     try:
         data = yaml.load(text, Loader=_ScenarioLoader)
+    except RecursionError:
+        msg = f"{source}: not valid YAML: lists or mappings are nested too deeply"
+        raise ScenarioError([msg]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -231,7 +263,7 @@ def load_scenario(
                 "period": scenario.period.model_copy(update={"week": resolve_week(None, today)})
             }
         )
-    territory = load_territory(scenario.territory, source=source)
+    territory = load_territory(scenario.territory, source=source, depot=scenario.depot.point)
     problems = check_scenario(scenario, territory, source=source)
     if problems:
         raise ScenarioError(problems)
@@ -256,11 +288,17 @@ def resolve_week(week: str | None, today: dt.date) -> str:
     return f"{year}-W{number:02d}"
 
 
-def load_territory(ref: TerritoryRef, *, source: str = "scenario") -> Territory:
-    """Load a scenario's territory: a bundled one by name, or the user's communes CSV."""
+def load_territory(
+    ref: TerritoryRef, *, source: str = "scenario", depot: Point | None = None
+) -> Territory:
+    """Load a scenario's territory: a bundled one by name, or the user's communes CSV.
+
+    With ``depot``, a commune whose lat and lon look swapped (far from the depot, near
+    once swapped) is an error.
+    """
     if ref.communes_csv is not None:
         text = read_text_file(ref.communes_csv, what="communes CSV")
-        communes = parse_communes_csv(text, source=str(ref.communes_csv))
+        communes = parse_communes_csv(text, source=str(ref.communes_csv), depot=depot)
         return Territory(
             name=ref.communes_csv.stem,
             communes=communes,
@@ -297,16 +335,17 @@ def load_bundled_territory(name: str) -> Territory:
 _REQUIRED_COLUMNS = ("insee", "name", "population", "lat", "lon")
 
 
-def parse_communes_csv(text: str, *, source: str) -> tuple[Commune, ...]:
+def parse_communes_csv(
+    text: str, *, source: str, depot: Point | None = None
+) -> tuple[Commune, ...]:
     """Parse a communes table (columns insee, name, population, lat, lon, optional extras).
 
     Optional columns: ``town_hall_address``, ``postal_code``, ``insee_2026``/``name_2026``
-    (the current commune), ``area_km2``. Every bad row is reported at once.
+    (the current commune), ``area_km2``. Every bad row is reported at once, including
+    points whose lat and lon look swapped (far from the other communes or from ``depot``,
+    but close once swapped).
     """
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    columns, rows = _csv_dict_rows(text, source=source)
     missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
     if missing:
         msg = (
@@ -317,8 +356,7 @@ def parse_communes_csv(text: str, *, source: str) -> tuple[Commune, ...]:
     problems: list[str] = []
     communes: list[Commune] = []
     seen: dict[str, int] = {}
-    for line_no, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+    for line_no, row in enumerate(rows, start=2):
         where = f"{source}: line {line_no}"
         insee = row["insee"]
         if len(insee) != 5 or not insee[:2].isalnum() or not insee[2:].isdigit():
@@ -350,12 +388,88 @@ def parse_communes_csv(text: str, *, source: str) -> tuple[Commune, ...]:
                 area_km2=area,
             )
         )
+    if not problems:
+        problems = _swapped_problems(communes, seen, depot=depot, source=source)
     if problems:
         raise ScenarioError(problems)
     if not communes:
         msg = f"{source}: no commune rows"
         raise ScenarioError([msg])
     return tuple(sorted(communes, key=lambda c: c.insee))
+
+
+_FAR_KM = 300.0
+"""A commune this far from the others (or from the depot) is suspect ..."""
+_NEAR_KM = 100.0
+"""... when swapping its lat and lon brings it this close: they were swapped."""
+
+
+def distance_km(a: Point, b: Point) -> float:
+    """Great-circle distance between two points, in km."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _swapped(point: Point) -> Point | None:
+    if not -90 <= point.lon <= 90:
+        return None
+    return Point(lat=point.lon, lon=point.lat)
+
+
+def _swapped_problems(
+    communes: Sequence[Commune], lines: dict[str, int], *, depot: Point | None, source: str
+) -> list[str]:
+    """Name every commune whose lat/lon look swapped, against the others and the depot."""
+    if not communes:
+        return []
+    centre = Point(
+        lat=statistics.median(c.point.lat for c in communes),
+        lon=statistics.median(c.point.lon for c in communes),
+    )
+    references = [("the other communes", centre)]
+    if depot is not None:
+        references.append(("the depot", depot))
+    problems: list[str] = []
+    for commune in communes:
+        swapped = _swapped(commune.point)
+        if swapped is None:
+            continue
+        for label, reference in references:
+            far = distance_km(commune.point, reference)
+            near = distance_km(swapped, reference)
+            if far > _FAR_KM and near < _NEAR_KM:
+                problems.append(
+                    f"{source}: line {lines[commune.insee]}: lat/lon: "
+                    f"({commune.point.lat:g}, {commune.point.lon:g}) is {far:.0f} km from "
+                    f"{label}; lat and lon look swapped (swapped, it is {near:.0f} km away)"
+                )
+                break
+    return problems
+
+
+def _csv_dict_rows(text: str, *, source: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Read CSV text (comma or semicolon separated): stripped header and stripped rows."""
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        columns = [c.strip() for c in (reader.fieldnames or [])]
+        rows = [
+            {
+                k.strip(): (v if isinstance(v, str) else "").strip()
+                for k, v in row.items()
+                if k is not None
+            }
+            for row in reader
+        ]
+    except csv.Error as exc:
+        msg = f"{source}: line {reader.line_num}: not readable as CSV ({exc})"
+        raise ScenarioError([msg]) from None
+    return columns, rows
 
 
 def _parse_numbers(
@@ -368,10 +482,14 @@ def _parse_numbers(
         if column == "area_km2" and not text:
             continue
         try:
-            parsed[column] = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+            number = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
         except ValueError:
-            problems.append(f"{where}: {column}: {text!r} is not a number")
+            number = math.nan
+        if not math.isfinite(number):
+            problems.append(f"{where}: {column}: {_short(text)} is not a number")
             ok = False
+            continue
+        parsed[column] = number
     if not ok:
         return None
     if parsed["population"] < 0 or parsed["population"] != int(parsed["population"]):
@@ -408,11 +526,13 @@ def _reference_problems_of_raw(
         for unit in _list_of(data, "units")
         for role in _list_of(unit, "crew")
         for skill in _list_of(role, "skills")
+        if isinstance(skill, str | int)
     }
-    skills = [
+    skills = [  # only plain skills: str() of an alias bomb would never end
         (s_index, k_index, str(skill))
         for s_index, person in enumerate(_list_of(data, "staff"))
         for k_index, skill in enumerate(_list_of(person, "skills"))
+        if isinstance(skill, str | int)
     ]
     return _unknown_commune_problems(keys, territory, source=source) + _unneeded_skill_problems(
         skills, needed, source=source
@@ -531,6 +651,19 @@ def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> 
             )
         if rule.must_visit and rule.exclude:
             add(("communes", index, "must_visit"), True, "contradicts exclude: true")
+    swapped = _swapped(scenario.depot.point)
+    centre = Point(
+        lat=statistics.median(c.point.lat for c in territory.communes),
+        lon=statistics.median(c.point.lon for c in territory.communes),
+    )
+    far = distance_km(scenario.depot.point, centre)
+    if swapped is not None and far > _FAR_KM and distance_km(swapped, centre) < _NEAR_KM:
+        point = scenario.depot.point
+        add(
+            ("depot", "point"),
+            f"{point.lat:g}, {point.lon:g}",
+            f"is {far:.0f} km from the communes; lat and lon look swapped",
+        )
     for key in scenario.demand.overrides:
         if territory.find(key) is None:
             add(("demand", "overrides", key), key, f"is not a commune of {territory.name}")
@@ -540,13 +673,7 @@ def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> 
 def read_csv_rows(path: Path, *, what: str) -> list[dict[str, str]]:
     """Read a CSV file (UTF-8, comma or semicolon separated) into rows of stripped text."""
     text = read_text_file(path, what=what)
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    return [
-        {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        for row in reader
-    ]
+    return _csv_dict_rows(text, source=str(path))[1]
 
 
 def read_service_points(path: Path) -> list[Point]:

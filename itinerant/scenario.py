@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -104,11 +105,12 @@ Identifier = Annotated[str, AfterValidator(_check_identifier)]
 
 def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     """Resolve a relative path against the scenario's folder and check that it exists."""
-    base = (info.context or {}).get("base_dir")
-    path = value.expanduser()
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    if (info.context or {}).get("check_paths", True) and not path.exists():
+    path = _resolve_path_soft(value, info)
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        exists = False
+    if (info.context or {}).get("check_paths", True) and not exists:
         raise PydanticCustomError("path", "is not an existing file ({path})", {"path": str(path)})
     return path
 
@@ -120,7 +122,12 @@ InputPath = Annotated[Path, AfterValidator(_resolve_path)]
 def _resolve_path_soft(value: Path, info: ValidationInfo) -> Path:
     """Resolve a relative path against the scenario's folder; it need not exist yet."""
     base = (info.context or {}).get("base_dir")
-    path = value.expanduser()
+    try:
+        path = value.expanduser()
+    except RuntimeError:  # ~someone with no such user
+        raise PydanticCustomError(
+            "path", "names an unknown user's home folder ({path})", {"path": str(value)}
+        ) from None
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
     return path
@@ -131,7 +138,9 @@ OutputPath = Annotated[Path, AfterValidator(_resolve_path_soft)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class Point(_Model):
@@ -363,10 +372,13 @@ class Unit(_Model):
     working_days: tuple[Weekday, ...] | None = Field(
         default=None, description="days the unit may go out; default: the period's days"
     )
+    unavailable: tuple[DateOrRange, ...] = Field(
+        default=(), description="dates the unit cannot go out (servicing, breakdown)"
+    )
     crew: tuple[CrewRole, ...] = Field(min_length=1)
-    cost_per_km: float = Field(default=0.0, ge=0, description="euros per km driven")
-    fuel_l_per_100km: float = Field(default=0.0, ge=0)
-    co2_kg_per_l: float = Field(default=2.5, ge=0)
+    cost_per_km: float = Field(default=0.0, ge=0, le=1000, description="euros per km driven")
+    fuel_l_per_100km: float = Field(default=0.0, ge=0, le=1000)
+    co2_kg_per_l: float = Field(default=2.5, ge=0, le=100)
 
     @property
     def visit_min(self) -> int:
@@ -476,7 +488,7 @@ class StopRule(_Model):
 class DemandModel(_Model):
     """How commune demand scores are computed (see :mod:`itinerant.demand`)."""
 
-    weights: dict[str, float] = Field(
+    weights: dict[str, Annotated[float, Field(le=1e6)]] = Field(
         default_factory=lambda: {
             "population": 0.5,
             "remoteness_depot": 0.2,
@@ -497,10 +509,15 @@ class DemandModel(_Model):
     @field_validator("weights")
     @classmethod
     def _weights(cls, weights: dict[str, float]) -> dict[str, float]:
-        if any(w < 0 for w in weights.values()):
-            raise PydanticCustomError("weights", "has a negative weight")
+        negative = [f"{key}: {w:g}" for key, w in weights.items() if w < 0]
+        if negative:
+            raise PydanticCustomError(
+                "weights", "has a negative weight ({negative})", {"negative": ", ".join(negative)}
+            )
         if sum(weights.values()) <= 0:
             raise PydanticCustomError("weights", "has no positive weight")
+        if not math.isfinite(sum(weights.values())):
+            raise PydanticCustomError("weights", "has weights too large to add up")
         return weights
 
     @field_validator("overrides")
@@ -556,12 +573,12 @@ MetaheuristicName = Literal[
 class SolverSettings(_Model):
     """Search limits and objective weights."""
 
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
     time_limit_s: float = Field(default=30, gt=0, le=3600, description="safety net only")
     solution_limit: int | None = Field(
-        default=None, gt=0, description="stop after this many solutions (deterministic)"
+        default=None, gt=0, le=10**9, description="stop after this many solutions (deterministic)"
     )
-    lns_iterations: int = Field(default=2000, ge=0, description="local search budget")
+    lns_iterations: int = Field(default=2000, ge=0, le=10**9, description="local search budget")
     first_solution: FirstSolutionStrategy = Field(
         default="PARALLEL_CHEAPEST_INSERTION",
         description="OR-Tools first-solution strategy (insertion: best measured here)",
@@ -570,10 +587,13 @@ class SolverSettings(_Model):
         default="GUIDED_LOCAL_SEARCH", description="OR-Tools local-search metaheuristic"
     )
     value_per_visit: float = Field(
-        default=1000, gt=0, description="value of a visit to a commune of score 1, urgency 1"
+        default=1000,
+        gt=0,
+        le=1e9,
+        description="value of a visit to a commune of score 1, urgency 1",
     )
     travel_cost_per_hour: float = Field(
-        default=300, ge=0, description="value lost per hour of driving"
+        default=300, ge=0, le=1e9, description="value lost per hour of driving"
     )
 
 
@@ -589,7 +609,7 @@ class NetworkSettings(_Model):
     buffer_m: float = Field(default=3000, ge=0, le=50_000)
     max_snap_m: float = Field(default=1000, gt=0, le=50_000)
     circuity: float = Field(default=1.3, ge=1, le=3)
-    highway_speeds_kmh: dict[str, float] = Field(
+    highway_speeds_kmh: dict[str, Annotated[float, Field(gt=0, le=130)]] = Field(
         default_factory=dict, description="override default speeds by OSM highway type"
     )
 

@@ -535,6 +535,9 @@ def build_problem(
                     (unit.id, date, f"{unit.name} does not work on {WEEKDAYS_EN[date.weekday()]}s")
                 )
                 continue
+            if dates_cover(unit.unavailable, date):
+                idle.append((unit.id, date, f"{unit.name} is unavailable on {date.isoformat()}"))
+                continue
             base = day_index * DAY_MIN
             unit_days.append(
                 UnitDay(

@@ -278,3 +278,14 @@ def test_full_reference_week(territory: Territory) -> None:
     assert len(plan.tours) >= 8  # 5 van days + the tiny house Monday to Thursday
     assert plan.kpis.visits >= 12
     assert len(plan.unvisited) + plan.kpis.communes_visited == 69
+
+
+def test_unavailable_unit_stays_home_that_day(territory: Territory) -> None:
+    """The van in the garage on Wednesday: no tour that day, and the reason is given."""
+    wednesday = dt.date(2026, 12, 2)
+    scenario = make_scenario(solver=FAST, units=(van(unavailable=(wednesday,)), tiny_house()))
+    plan = _plan(scenario, territory, NEAR)
+    assert not [t for t in plan.tours if t.unit_id == "bus" and t.date == wednesday]
+    assert [t for t in plan.tours if t.unit_id == "bus"]  # other days still go out
+    (idle,) = [i for i in plan.idle_unit_days if i.unit_id == "bus" and i.date == wednesday]
+    assert "unavailable on 2026-12-02" in idle.reason

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 if TYPE_CHECKING:
     from itinerant.plan import Plan, Tour
@@ -134,3 +137,16 @@ def visit_key(plan: Plan, owner: str, tour: Tour, index: int) -> str:
         )
     )
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+@cache
+def templates() -> Environment:
+    """Return the Jinja2 environment of the package's templates (autoescaped, strict)."""
+    return Environment(
+        loader=PackageLoader("itinerant.render", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

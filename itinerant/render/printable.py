@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import segno
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from itinerant.errors import ItinerantError
@@ -23,7 +21,7 @@ from itinerant.i18n import (
     format_duration,
     text,
 )
-from itinerant.render._common import navigation_uri, tour_line, tour_slug
+from itinerant.render._common import navigation_uri, templates, tour_line, tour_slug
 from itinerant.render.sketch import render_route_sketch
 
 if TYPE_CHECKING:
@@ -41,18 +39,6 @@ __all__ = [
 
 class PdfUnavailableError(ItinerantError, RuntimeError):
     """WeasyPrint (or the pango library it needs) is not installed: no PDF."""
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("itinerant.render", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -217,7 +203,7 @@ def _document(
     title: str,
     map_hrefs: dict[str, str] | None,
 ) -> str:
-    template = _environment().get_template("sheets.html.j2")
+    template = templates().get_template("sheets.html.j2")
     sheets = [
         _sheet(
             plan,

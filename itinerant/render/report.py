@@ -14,15 +14,14 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from itinerant.i18n import format_date, format_number, text
+from itinerant.render._common import templates
 from itinerant.render.schedule import neutralise_cell
 
 if TYPE_CHECKING:
@@ -42,18 +41,6 @@ __all__ = [
 
 _COLOURS = ("#2171b5", "#d94801", "#238b45", "#6a51a3", "#cb181d", "#525252")
 _SVG_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "itinerant", "font.size": 9}
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("itinerant.render", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 # --------------------------------------------------------------------------- CSV
@@ -276,7 +263,7 @@ def render_rotation_html(calendar: RotationCalendar, *, lang: Language = "fr") -
     """Render the rotation calendar as a standalone HTML page (communes x weeks)."""
     view = _calendar_view(calendar, lang)
     return (
-        _environment()
+        templates()
         .get_template("report.html.j2")
         .render(lang=lang, title=view.title, calendars=[view], report=None, t=_labels(lang))
     )
@@ -374,7 +361,7 @@ def render_report_html(
     )
     labels = _labels(lang) | {key: text(key, lang) for key in keys}
     return (
-        _environment()
+        templates()
         .get_template("report.html.j2")
         .render(
             lang=lang,

@@ -17,8 +17,8 @@ population; ``s_i``: its demand score; communes are those of the territory):
 - *effort and cost*: km of every trip (the crews' trips to a tiny house staying on site
   included), km driven by the units themselves, driving, on-site and staff hours (tour
   spans of each crew member), fuel ``unit km * fuel_l_per_100km / 100``, CO2
-  ``fuel * co2_kg_per_l``, cost ``unit km * cost_per_km`` (no staff cost: scenarios have
-  no hourly rate).
+  ``fuel * co2_kg_per_l``, mileage cost ``unit km * cost_per_km``, staff cost
+  ``sum(tour span h * cost_per_hour of each crew member)``, and their total.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from itinerant.geo.matrix import TravelMatrix
     from itinerant.plan import Plan, Tour
-    from itinerant.scenario import Unit
+    from itinerant.scenario import Staff, Unit
     from itinerant.territory import Territory
 
 __all__ = [
@@ -91,6 +91,8 @@ class Indicators(_Model):
     fuel_l: float
     co2_kg: float
     cost_eur: float
+    staff_cost_eur: float
+    total_cost_eur: float
     visits_by_commune: dict[str, int] = Field(description="INSEE -> sessions (0 included)")
 
 
@@ -126,6 +128,8 @@ INDICATOR_SPECS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec(key="fuel_l", group="effort", better="lower", decimals=1),
     IndicatorSpec(key="co2_kg", group="effort", better="lower", decimals=1),
     IndicatorSpec(key="cost_eur", group="effort", better="lower", decimals=2),
+    IndicatorSpec(key="staff_cost_eur", group="effort", better="lower", decimals=2),
+    IndicatorSpec(key="total_cost_eur", group="effort", better="lower", decimals=2),
 )
 """Rows of the comparison, in order: reach, fairness, effort and cost."""
 
@@ -243,6 +247,7 @@ def compute_indicators(
     scores: Mapping[str, float],
     matrix: TravelMatrix,
     units: Sequence[Unit],
+    staff: Sequence[Staff] = (),
     reach_threshold_min: float = REACH_THRESHOLD_MIN,
 ) -> Indicators:
     """Compute a horizon's indicators from its plans (formulas in the module docstring).
@@ -259,6 +264,8 @@ def compute_indicators(
         Travel matrix between the depot and the stops (for the 15-minute reach).
     units
         The scenario's units (consumption, emission factor, cost per km).
+    staff
+        The scenario's staff (hourly cost); none: no staff cost.
     reach_threshold_min
         The drive that counts as "within reach".
     """
@@ -288,6 +295,8 @@ def compute_indicators(
             fuel += litres
             co2 += litres * unit.co2_kg_per_l
             cost += km * unit.cost_per_km
+    rates = {member.id: member.cost_per_hour for member in staff}
+    staff_cost = sum(t.span_min / 60 * rates.get(member, 0.0) for t in tours for member in t.crew)
     total_score = sum(scores.get(code, 0.0) for code in codes)
     served_score = sum(scores.get(code, 0.0) for code in reached)
     return Indicators(
@@ -318,6 +327,8 @@ def compute_indicators(
         fuel_l=round(fuel, 1),
         co2_kg=round(co2, 1),
         cost_eur=round(cost, 2),
+        staff_cost_eur=round(staff_cost, 2),
+        total_cost_eur=round(cost + staff_cost, 2),
         visits_by_commune=visits,
     )
 

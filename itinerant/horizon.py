@@ -356,6 +356,7 @@ def run_horizon(job: HorizonJob) -> tuple[HorizonRun, dict[str, str | bytes]]:
             scores=prepared.scores,
             matrix=prepared.matrices[job.scenario.units[0].vehicle.key],
             units=job.scenario.units,
+            staff=job.scenario.staff,
         )
         files = horizon_files(prepared, horizon, full=False)
     messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))

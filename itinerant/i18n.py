@@ -329,6 +329,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "Coût kilométrique (€, hors personnel)",
         "en": "Mileage cost (€, staff excluded)",
     },
+    "indicator.staff_cost_eur": {
+        "fr": "Coût du personnel (€, heures × coût horaire)",
+        "en": "Staff cost (€, hours × hourly cost)",
+    },
+    "indicator.total_cost_eur": {"fr": "Coût total (€)", "en": "Total cost (€)"},
     "rotation.title": {
         "fr": "Calendrier de rotation — {scenario}",
         "en": "Rotation calendar — {scenario}",

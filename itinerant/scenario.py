@@ -427,6 +427,9 @@ class Staff(_Model):
     absences: tuple[DateOrRange, ...] = ()
     max_hours_week: float = Field(default=35, gt=0, le=60)
     max_hours_day: float = Field(default=10, gt=0, le=13)
+    cost_per_hour: float = Field(
+        default=0.0, ge=0, le=1000, description="employer cost per hour worked, for comparisons"
+    )
 
 
 class Venue(_Model):

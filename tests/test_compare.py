@@ -197,6 +197,8 @@ def test_best_value_marks_and_ties() -> None:
         "fuel_l": 1.0,
         "co2_kg": 2.5,
         "cost_eur": 3.5,
+        "staff_cost_eur": 0.0,
+        "total_cost_eur": 3.5,
         "visits_by_commune": {"1": 1, "2": 0},
     }
     one = Indicators.model_validate(base)
@@ -206,3 +208,42 @@ def test_best_value_marks_and_ties() -> None:
     assert rows["km_driven"].best == (0,)  # lower is better
     assert rows["visits"].best == ()  # all equal: nothing marked
     assert rows["staff_h"].best == ()  # not ranked
+
+
+def test_staff_cost_counts_each_crew_member_hours() -> None:
+    """Staff cost = sum over tours of span hours x each crew member's hourly cost."""
+    from itinerant.compare import compute_indicators
+    from itinerant.loading import load_scenario
+    from itinerant.pipeline import plan_prepared, prepare
+
+    scenario, territory = load_scenario(BUNDLED)
+    staff = tuple(m.model_copy(update={"cost_per_hour": 20.0}) for m in scenario.staff)
+    scenario = scenario.model_copy(
+        update={
+            "staff": staff,
+            "solver": scenario.solver.model_copy(update={"solution_limit": 20}),
+        }
+    )
+    import tempfile
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(
+            scenario, territory, cache_dir=Path(tempfile.mkdtemp()), allow_download=False
+        )
+    plan = plan_prepared(prepared, week="2026-W49", last_visits={})
+    indicators = compute_indicators(
+        [plan],
+        territory=territory,
+        scores=prepared.scores,
+        matrix=next(iter(prepared.matrices.values())),
+        units=scenario.units,
+        staff=staff,
+    )
+    person_hours = sum(t.span_min * len(t.crew) for t in plan.tours) / 60
+    assert indicators.staff_cost_eur == pytest.approx(20.0 * person_hours, abs=0.01)
+    assert indicators.total_cost_eur == pytest.approx(
+        indicators.cost_eur + indicators.staff_cost_eur, abs=0.01
+    )
+    assert indicators.staff_cost_eur > 0

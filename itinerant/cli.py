@@ -44,6 +44,15 @@ from itinerant.pipeline import (
     prepare,
     render_outputs,
     scenario_area,
+    scenario_hash,
+)
+from itinerant.replan import (
+    DisruptionKind,
+    apply_disruptions,
+    changes_csv,
+    format_changes,
+    parse_disruption,
+    replan_week,
 )
 from itinerant.scenario import Scenario
 from itinerant.settings import Settings
@@ -633,6 +642,122 @@ def history_import(csv_path: Path, scenario_path: Path) -> None:
     records = import_csv_text(read_text_file(csv_path, what="history CSV"), source=csv_path.name)
     count = add_visits(_history_path(scenario, scenario_path), records, replace_week=False)
     click.echo(f"{count} visit(s) imported into {scenario.history}")
+
+
+@cli.command()
+@click.argument("plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day to replan, YYYY-MM-DD (earlier days are done, unchanged).",
+)
+@click.option(
+    "-s",
+    "--scenario",
+    "scenario_path",
+    default=DEFAULT_SCENARIO,
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scenario the plan was made with.",
+)
+@click.option(
+    "--unit-unavailable",
+    "units_off",
+    multiple=True,
+    metavar="UNIT[:DATE[,DATE..]]",
+    help="A unit that cannot go out (repeatable; no date: from --from to the week's end).",
+)
+@click.option(
+    "--staff-absent",
+    "staff_off",
+    multiple=True,
+    metavar="ID[:DATE[,DATE..]]",
+    help="A staff member absent (repeatable), e.g. sarah:2026-12-02.",
+)
+@click.option(
+    "--stop-closed",
+    "stops_off",
+    multiple=True,
+    metavar="INSEE[:DATE[,DATE..]]",
+    help="A commune's venue closed (repeatable), e.g. 62549:2026-12-03.",
+)
+@click.option("--seed", type=int, help="Search seed (default: the scenario's).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: maps/<scenario>/<week>-replan-<date>).",
+)
+@offline_option
+def replan(
+    plan_path: Path,
+    start: dt.datetime,
+    scenario_path: Path,
+    units_off: tuple[str, ...],
+    staff_off: tuple[str, ...],
+    stops_off: tuple[str, ...],
+    seed: int | None,
+    out_dir: Path | None,
+    offline: bool | None,
+) -> None:
+    """Replan a week from a date after a disruption, keeping announced visits if possible.
+
+    Writes the new plan, its outputs and changes.csv (kept, moved, cancelled, added).
+
+    \b
+    Example:
+        itinerant replan maps/7-vallees/2026-W49/plan.json --from 2026-12-02 \\
+            --unit-unavailable bus:2026-12-02
+    """
+    scenario, territory = _load(scenario_path)
+    previous = read_plan(plan_path)
+    scenario = with_week(scenario, previous.week)
+    day = start.date()
+    if day not in previous.dates:
+        msg = f"--from: {day} is not a working day of {plan_path} (week {previous.week})"
+        raise ScenarioError([msg])
+    given: tuple[tuple[DisruptionKind, tuple[str, ...]], ...] = (
+        ("unit_unavailable", units_off),
+        ("staff_absent", staff_off),
+        ("stop_closed", stops_off),
+    )
+    items = [
+        parse_disruption(kind, text, start=day, week_dates=previous.dates)
+        for kind, texts in given
+        for text in texts
+    ]
+    scenario = apply_disruptions(scenario, territory, items)
+    settings = _settings(offline=offline)
+    prepared = prepare(
+        scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
+    )
+    monday = dt.date.fromisoformat(f"{previous.week}-1")
+    result = replan_week(
+        scenario,
+        prepared.stops,
+        prepared.scores,
+        last_visit_dates(scenario.history, before=monday) if scenario.history is not None else {},
+        prepared.matrices,
+        previous,
+        start=day,
+        scenario_hash=scenario_hash(scenario),
+        generated_at=dt.datetime.now(tz=dt.UTC).replace(microsecond=0),
+        seed=seed,
+        territory=territory,
+    )
+    folder = out_dir or (
+        settings.output_dir / scenario_path.stem / f"{previous.week}-replan-{day.isoformat()}"
+    )
+    files = render_outputs(
+        scenario, territory, prepared.network, result.plan, scores=prepared.scores
+    )
+    files["changes.csv"] = changes_csv(result)
+    write_outputs(folder, files)
+    click.echo(network_report(prepared))
+    click.echo(format_changes(result))
+    click.echo(f"Written to {folder}/: {len(files)} files (plan.json, changes.csv, ...)")
 
 
 def main() -> None:

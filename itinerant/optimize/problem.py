@@ -68,6 +68,13 @@ WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 MIN_URGENCY = 0.05
 """Floor of a visit's urgency weight, so that every visit keeps some value."""
 
+PIN_BONUS_FACTOR = 3.0
+"""Keep bonus of an announced (pinned) visit, in ``value_per_visit`` units.
+
+The cost of cancelling or moving a visit the public was told about: a replan keeps an
+announced visit unless dropping it frees more than three ordinary visits' worth.
+"""
+
 
 # --------------------------------------------------------------------------- generic VRP
 
@@ -239,6 +246,17 @@ class WeekData:
     second_visit_factor: float
     depot_location: int
     locations: tuple[str, ...]
+    pinned: tuple[tuple[str, dt.date | None], ...] = ()
+    """Announced visits (stop id, date; None: released, bonus only) of a replan."""
+    pin_bonus: int = 0
+    """Prize added to the first visit of each pinned stop (see :data:`PIN_BONUS_FACTOR`)."""
+
+    def pin_of(self, stop_id: str) -> tuple[bool, dt.date | None]:
+        """Whether a stop is pinned, and its announced date (None: released)."""
+        for sid, date in self.pinned:
+            if sid == stop_id:
+                return True, date
+        return False, None
 
     def unit_day(self, unit_day_id: str) -> UnitDay:
         """Return a unit-day by id."""
@@ -458,6 +476,7 @@ def build_problem(
     *,
     week_dates: Sequence[dt.date],
     week: str | None = None,
+    pinned: Mapping[str, dt.date | None] | None = None,
 ) -> RoutingProblem:
     """Build the week's routing problem: every candidate unit-day is a vehicle.
 
@@ -477,6 +496,12 @@ def build_problem(
         Working dates of the week (see :func:`week_dates`).
     week
         ISO week label; default: the week of the first date.
+    pinned
+        Announced visits of a replan: stop id -> announced date (None: the visit may
+        move to any day). The stop's first visit gets a keep bonus
+        (:data:`PIN_BONUS_FACTOR`); with a date, it is limited to that date's windows
+        (routed units) or to the stay options that include it (single-stop units),
+        when that date still has any. Default: nothing pinned.
 
     Returns
     -------
@@ -508,6 +533,8 @@ def build_problem(
     )
     per_min = max(1, round(VALUE_SCALE * scenario.solver.travel_cost_per_hour / 60))
     factor = scenario.rotation.second_visit_factor
+    pins = dict(pinned or {})
+    bonus = round(VALUE_SCALE * scenario.solver.value_per_visit * PIN_BONUS_FACTOR)
 
     # unit-days
     unit_days: list[UnitDay] = []
@@ -594,11 +621,15 @@ def build_problem(
         windows = _windows(stop, [v for v in vehicles if v.id in allowed_ids], unit_days)
         if not allowed_ids or not windows:
             continue
-        nodes.extend(
-            _stop_nodes(
-                stop.id, loc_of[stop.id], dem, windows, allowed_ids, factor, exclude_dates=()
-            )
+        made = _stop_nodes(
+            stop.id, loc_of[stop.id], dem, windows, allowed_ids, factor, exclude_dates=()
         )
+        if stop.id in pins and made:
+            first = made[0]
+            day = pins[stop.id]
+            kept = _on_date(windows, (day - monday).days) if day is not None else ()
+            made[0] = replace(first, prize=first.prize + bonus, windows=kept or first.windows)
+        nodes.extend(made)
 
     # stay options for single-stop units that may stay
     stays: list[StayOption] = []
@@ -612,7 +643,10 @@ def build_problem(
                 continue
             loc = loc_of[stop.id]
             travel, distance = matrix.travel[0][loc], matrix.distance[0][loc]
-            stays.extend(_stay_options(unit, stop, dem, uds, travel, distance, factor))
+            options = _stay_options(unit, stop, dem, uds, travel, distance, factor)
+            if stop.id in pins:
+                options = _pin_stays(options, pins[stop.id], bonus)
+            stays.extend(options)
 
     total = sum(n.prize for n in nodes) + sum(o.value for o in stays)
     week_data = WeekData(
@@ -627,6 +661,8 @@ def build_problem(
         second_visit_factor=factor,
         depot_location=0,
         locations=locations,
+        pinned=tuple(sorted(pins.items())),
+        pin_bonus=bonus if pins else 0,
     )
     logger.info(
         "week %s: %d unit-days, %d visit nodes, %d stay options",
@@ -650,6 +686,21 @@ def _unit(scenario: Scenario, unit_id: str) -> Unit:
         if unit.id == unit_id:
             return unit
     raise KeyError(unit_id)
+
+
+def _on_date(windows: Sequence[tuple[int, int]], day_index: int) -> tuple[tuple[int, int], ...]:
+    """Return the absolute windows that lie on one day of the week."""
+    return tuple(w for w in windows if w[0] // DAY_MIN == day_index)
+
+
+def _pin_stays(options: list[StayOption], date: dt.date | None, bonus: int) -> list[StayOption]:
+    """Keep the stay options that include an announced date (all if none does), plus bonus."""
+    if date is not None:
+        options = [o for o in options if any(d.date == date for d in o.days)] or options
+    return [
+        replace(o, days=(replace(o.days[0], value=o.days[0].value + bonus), *o.days[1:]))
+        for o in options
+    ]
 
 
 def _unit_of(vehicle_id: str) -> str:
@@ -807,6 +858,9 @@ def restrict_to_roster(
             windows = _windows(
                 by_stop[stop_id], [v for v in vehicles if v.id in allowed], week.unit_days
             )
+            pinned, day = week.pin_of(stop_id)
+            if pinned and day is not None and node.id.endswith("#1"):
+                windows = _on_date(windows, (day - week.monday).days) or windows
             if allowed and windows:
                 nodes.append(replace(node, vehicles=allowed, windows=windows))
             continue

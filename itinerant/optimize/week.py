@@ -85,6 +85,7 @@ def plan_week(
     seed: int | None = None,
     territory: Territory | None = None,
     first_solution: FirstSolution | None = None,
+    pinned: Mapping[str, dt.date] | None = None,
 ) -> Plan:
     """Plan a week: who goes out when, where, in which order and at what time.
 
@@ -112,6 +113,12 @@ def plan_week(
         The territory, to list the communes a rule excludes (optional).
     first_solution
         OR-Tools first-solution strategy; default ``scenario.solver.first_solution``.
+    pinned
+        Announced visits to keep (a replan): stop id -> announced date. Pass 1 holds
+        each to its date (when that date still has a crewed, open unit-day) with a keep
+        bonus (:data:`itinerant.optimize.problem.PIN_BONUS_FACTOR`); pass 2 frees the
+        ones pass 1 dropped to move to another day, bonus kept, and its plan is returned
+        when pass 1 dropped any. Default None: nothing pinned, one pass.
 
     Returns
     -------
@@ -134,8 +141,68 @@ def plan_week(
             f"{', '.join(scenario.period.working_days)}): nothing to plan"
         )
         raise InfeasiblePlanError(msg)
+
+    def run(pins: Mapping[str, dt.date | None] | None) -> Plan:
+        return _plan_pass(
+            scenario,
+            stops,
+            scores,
+            last_visits,
+            matrices,
+            dates,
+            week,
+            pins,
+            names=names,
+            seed=seed,
+            first_solution=first_solution,
+            scenario_hash=scenario_hash,
+            generated_at=generated_at,
+            territory=territory,
+            began=began,
+        )
+
+    if not pinned:
+        plan = run(None)
+    else:
+        pins: dict[str, dt.date | None] = dict(pinned)
+        try:
+            plan = run(pins)
+            held = {(v.stop_id, t.date) for t in plan.tours for v in t.visits}
+            dropped = [sid for sid, day in pinned.items() if (sid, day) not in held]
+        except InfeasiblePlanError:
+            dropped = list(pinned)
+        if dropped:
+            logger.info("replan: %d announced visit(s) could not hold, pass 2", len(dropped))
+            pins.update(dict.fromkeys(dropped))
+            plan = run(pins)
+    logger.info(
+        "week %s planned: %d tours, value %.0f", week, len(plan.tours), plan.kpis.value_served
+    )
+    return plan
+
+
+def _plan_pass(
+    scenario: Scenario,
+    stops: Sequence[Stop],
+    scores: Mapping[str, float],
+    last_visits: Mapping[str, dt.date],
+    matrices: Mapping[str, TravelMatrix],
+    dates: tuple[dt.date, ...],
+    week: str,
+    pins: Mapping[str, dt.date | None] | None,
+    *,
+    names: Mapping[str, str],
+    seed: int,
+    first_solution: FirstSolution | None,
+    scenario_hash: str,
+    generated_at: dt.datetime | None,
+    territory: Territory | None,
+    began: float,
+) -> Plan:
+    """One pass of :func:`plan_week`: problem, roster, routing, the Plan."""
+    settings = scenario.solver
     problem = build_problem(
-        scenario, stops, scores, last_visits, matrices, week_dates=dates, week=week
+        scenario, stops, scores, last_visits, matrices, week_dates=dates, week=week, pinned=pins
     )
     wk = problem.week
     assert wk is not None
@@ -168,7 +235,7 @@ def plan_week(
         metaheuristic=settings.metaheuristic,
     )
     _check_dropped_mandatory(routed, result, stops)
-    plan = _make_plan(
+    return _make_plan(
         scenario,
         stops,
         problem,
@@ -182,10 +249,6 @@ def plan_week(
         blockers=blockers,
         began=began,
     )
-    logger.info(
-        "week %s planned: %d tours, value %.0f", week, len(plan.tours), plan.kpis.value_served
-    )
-    return plan
 
 
 def _check_mandatory(
@@ -298,7 +361,17 @@ def _make_plan(
     assert wk is not None
     units = {u.id: u for u in scenario.units}
     by_id = {s.id: s for s in stops}
-    node_prize = {n.id: n.prize for n in problem.nodes}
+    pinned = {sid for sid, _ in wk.pinned}
+    # the keep bonus of announced visits is no value served
+    node_prize = {
+        n.id: n.prize
+        - (
+            wk.pin_bonus
+            if n.id == f"{n.id.split('#')[0]}#1" and n.id.split("#")[0] in pinned
+            else 0
+        )
+        for n in problem.nodes
+    }
     tours: list[Tour] = []
 
     for route in result.routes:
@@ -376,7 +449,8 @@ def _make_plan(
                 departure=day.site_departure,
                 drive=day.out_drive,
                 distance=day.out_distance,
-                value=day.value / VALUE_SCALE,
+                value=(day.value - (wk.pin_bonus if j == 0 and stop.id in pinned else 0))
+                / VALUE_SCALE,
                 rank=1,
             ).model_copy(
                 update={

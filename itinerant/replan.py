@@ -1,0 +1,374 @@
+"""Replan the rest of a week after a disruption, keeping announced visits where possible.
+
+A replan takes the week's plan, the date from which to replan and what went wrong
+(a unit unavailable, a staff member absent, a stop closed). Visits before that date are
+done: their days are days off for the replan, and their communes count as visited for
+rotation. Visits from that date on were announced: they are pinned to their date (see
+``pinned`` in :func:`itinerant.optimize.week.plan_week`), and each change is listed:
+``kept``, ``moved`` (with the reason), ``cancelled`` (with the reason) or ``added``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from itinerant.errors import ScenarioError
+from itinerant.optimize.week import plan_week
+from itinerant.plan import Plan
+from itinerant.render.schedule import neutralise_cell
+from itinerant.scenario import Scenario, StopRule, dates_cover
+
+if TYPE_CHECKING:
+    from itinerant.geo.matrix import TravelMatrix
+    from itinerant.territory import Stop, Territory
+
+__all__ = [
+    "Change",
+    "Disruption",
+    "ReplanResult",
+    "apply_disruptions",
+    "changes_csv",
+    "format_changes",
+    "parse_disruption",
+    "replan_week",
+]
+
+DisruptionKind = Literal["unit_unavailable", "staff_absent", "stop_closed"]
+OPTIONS: dict[DisruptionKind, str] = {
+    "unit_unavailable": "--unit-unavailable",
+    "staff_absent": "--staff-absent",
+    "stop_closed": "--stop-closed",
+}
+"""The command-line option of each kind of disruption, for messages."""
+
+CancelReason = Literal["closed", "unit unavailable", "crew absent", "no longer fits"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Disruption(_Model):
+    """Something that changed after the plan was announced."""
+
+    kind: DisruptionKind
+    target: str
+    dates: tuple[dt.date, ...]
+
+
+class Change(_Model):
+    """What became of one announced visit (or a visit the replan adds)."""
+
+    kind: Literal["kept", "moved", "cancelled", "added"]
+    stop_id: str
+    insee: str
+    commune_name: str
+    from_date: dt.date | None = None
+    from_unit: str | None = None
+    to_date: dt.date | None = None
+    to_unit: str | None = None
+    reason: CancelReason | None = None
+
+
+class ReplanResult(_Model):
+    """The replanned week (from ``start`` on) and what changed."""
+
+    start: dt.date
+    unchanged_dates: tuple[dt.date, ...]
+    plan: Plan
+    changes: tuple[Change, ...]
+
+
+def parse_disruption(
+    kind: DisruptionKind, text: str, *, start: dt.date, week_dates: Sequence[dt.date]
+) -> Disruption:
+    """Parse ``TARGET[:DATE[,DATE..]]``; no date: from ``start`` to the end of the week."""
+    target, _, days = text.partition(":")
+    if not target:
+        msg = f"{OPTIONS[kind]}: {text!r} names nothing (expected NAME[:YYYY-MM-DD[,..]])"
+        raise ScenarioError([msg])
+    try:
+        dates = tuple(dt.date.fromisoformat(d.strip()) for d in days.split(",") if d.strip())
+    except ValueError:
+        msg = f"{OPTIONS[kind]}: {text!r}: dates must be YYYY-MM-DD, separated by commas"
+        raise ScenarioError([msg]) from None
+    if not dates:
+        dates = tuple(d for d in week_dates if d >= start)
+    return Disruption(kind=kind, target=target, dates=dates)
+
+
+def apply_disruptions(
+    scenario: Scenario, territory: Territory, disruptions: Sequence[Disruption]
+) -> Scenario:
+    """Return the scenario with units unavailable, staff absent and stops closed.
+
+    Raises
+    ------
+    ScenarioError
+        A unit, staff member or commune that the scenario or territory does not know
+        (every one named, with its option).
+    """
+    units = {u.id: u for u in scenario.units}
+    staff = {m.id: m for m in scenario.staff}
+    rules = list(scenario.communes)
+    problems: list[str] = []
+    for item in disruptions:
+        option = OPTIONS[item.kind]
+        if item.kind == "unit_unavailable":
+            if item.target not in units:
+                problems.append(
+                    f"{option}: unknown unit {item.target!r} (units: {', '.join(sorted(units))})"
+                )
+                continue
+            unit = units[item.target]
+            units[item.target] = unit.model_copy(
+                update={"unavailable": (*unit.unavailable, *item.dates)}
+            )
+        elif item.kind == "staff_absent":
+            if item.target not in staff:
+                problems.append(
+                    f"{option}: unknown staff member {item.target!r} "
+                    f"(staff: {', '.join(sorted(staff))})"
+                )
+                continue
+            member = staff[item.target]
+            staff[item.target] = member.model_copy(
+                update={"absences": (*member.absences, *item.dates)}
+            )
+        else:
+            commune = territory.find(item.target)
+            if commune is None:
+                problems.append(f"{option}: unknown commune {item.target!r} (INSEE code or name)")
+                continue
+            for i, rule in enumerate(rules):
+                found = territory.find(rule.commune)
+                if found is not None and found.insee == commune.insee:
+                    rules[i] = rule.model_copy(update={"closures": (*rule.closures, *item.dates)})
+                    break
+            else:
+                rules.append(StopRule(commune=commune.insee, closures=item.dates))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario.model_copy(
+        update={
+            "units": tuple(units.values()),
+            "staff": tuple(staff.values()),
+            "communes": tuple(rules),
+        }
+    )
+
+
+def _entries(plan: Plan, keep: set[dt.date]) -> list[tuple[str, dt.date, str]]:
+    """(stop id, date, unit id) of every visit on the given dates."""
+    return sorted(
+        (visit.stop_id, tour.date, tour.unit_id)
+        for tour in plan.tours
+        if tour.date in keep
+        for visit in tour.visits
+    )
+
+
+def replan_week(
+    scenario: Scenario,
+    stops: Sequence[Stop],
+    scores: Mapping[str, float],
+    last_visits: Mapping[str, dt.date],
+    matrices: Mapping[str, TravelMatrix],
+    previous: Plan,
+    *,
+    start: dt.date,
+    scenario_hash: str = "",
+    generated_at: dt.datetime | None = None,
+    seed: int | None = None,
+    territory: Territory | None = None,
+) -> ReplanResult:
+    """Replan ``previous`` from ``start`` on.
+
+    ``scenario`` already has the disruptions (:func:`apply_disruptions`), and ``stops``
+    and ``matrices`` are built from it, so that closed stops show no window.
+
+    The days before ``start`` are unchanged (done): they become days off, their visits
+    count in ``last_visits`` and against the weekly visit bounds. The visits from
+    ``start`` on are pinned to their date, and the changes are listed.
+    """
+    before = tuple(d for d in previous.dates if d < start)
+    after = {d for d in previous.dates if d >= start}
+    done = _entries(previous, set(before))
+    announced = _entries(previous, after)
+    last = dict(last_visits)
+    counts: dict[str, int] = {}
+    by_id = {s.id: s for s in stops}
+    for stop_id, day, _ in done:
+        insee = by_id[stop_id].insee if stop_id in by_id else stop_id
+        last[insee] = max(day, last.get(insee, day))
+        counts[stop_id] = counts.get(stop_id, 0) + 1
+    remaining = tuple(
+        stop.model_copy(
+            update={
+                "max_visits_per_week": max(0, stop.max_visits_per_week - counts[stop.id]),
+                "min_visits_per_week": max(0, stop.min_visits_per_week - counts[stop.id]),
+                "must_visit": False,
+            }
+        )
+        if stop.id in counts
+        else stop
+        for stop in stops
+    )
+    period = scenario.period.model_copy(update={"days_off": (*scenario.period.days_off, *before)})
+    replanned = scenario.model_copy(update={"period": period})
+    pinned: dict[str, dt.date] = {}
+    for stop_id, day, _ in announced:
+        if stop_id in by_id:
+            pinned.setdefault(stop_id, day)
+    plan = plan_week(
+        replanned,
+        remaining,
+        scores,
+        last,
+        matrices,
+        week=previous.week,
+        scenario_hash=scenario_hash,
+        generated_at=generated_at,
+        seed=seed,
+        territory=territory,
+        pinned=pinned,
+    )
+    changes = _changes(scenario, previous, plan, announced, by_id)
+    return ReplanResult(start=start, unchanged_dates=before, plan=plan, changes=changes)
+
+
+def _reason(
+    scenario: Scenario, previous: Plan, stop: Stop | None, day: dt.date, unit_id: str
+) -> CancelReason:
+    """Why an announced visit could not stay as it was."""
+    if stop is not None and not stop.windows_on(day):
+        return "closed"
+    unit = next((u for u in scenario.units if u.id == unit_id), None)
+    if unit is not None and dates_cover(unit.unavailable, day):
+        return "unit unavailable"
+    crew = {sid for t in previous.tours if t.unit_id == unit_id and t.date == day for sid in t.crew}
+    if any(dates_cover(m.absences, day) for m in scenario.staff if m.id in crew):
+        return "crew absent"
+    return "no longer fits"
+
+
+def _changes(
+    scenario: Scenario,
+    previous: Plan,
+    plan: Plan,
+    announced: list[tuple[str, dt.date, str]],
+    by_id: Mapping[str, Stop],
+) -> tuple[Change, ...]:
+    new = _entries(plan, set(plan.dates))
+    names = {v.stop_id: (v.insee, v.commune_name) for t in previous.tours for v in t.visits}
+    names |= {v.stop_id: (v.insee, v.commune_name) for t in plan.tours for v in t.visits}
+    left = list(new)
+    changes: list[Change] = []
+    moved_from: list[tuple[str, dt.date, str]] = []
+    for entry in announced:
+        if entry in left:
+            left.remove(entry)
+            insee, name = names[entry[0]]
+            changes.append(
+                Change(
+                    kind="kept",
+                    stop_id=entry[0],
+                    insee=insee,
+                    commune_name=name,
+                    from_date=entry[1],
+                    from_unit=entry[2],
+                    to_date=entry[1],
+                    to_unit=entry[2],
+                )
+            )
+        else:
+            moved_from.append(entry)
+    for stop_id, day, unit_id in moved_from:
+        insee, name = names[stop_id]
+        reason = _reason(scenario, previous, by_id.get(stop_id), day, unit_id)
+        target = next((e for e in left if e[0] == stop_id), None)
+        common = {"stop_id": stop_id, "insee": insee, "commune_name": name}
+        if target is None:
+            changes.append(
+                Change(kind="cancelled", from_date=day, from_unit=unit_id, reason=reason, **common)
+            )
+            continue
+        left.remove(target)
+        changes.append(
+            Change(
+                kind="moved",
+                from_date=day,
+                from_unit=unit_id,
+                to_date=target[1],
+                to_unit=target[2],
+                reason=reason,
+                **common,
+            )
+        )
+    for stop_id, day, unit_id in left:
+        insee, name = names[stop_id]
+        changes.append(
+            Change(
+                kind="added",
+                stop_id=stop_id,
+                insee=insee,
+                commune_name=name,
+                to_date=day,
+                to_unit=unit_id,
+            )
+        )
+    order = {"cancelled": 0, "moved": 1, "added": 2, "kept": 3}
+    changes.sort(key=lambda c: (order[c.kind], c.from_date or c.to_date or dt.date.min, c.insee))
+    return tuple(changes)
+
+
+def changes_csv(result: ReplanResult) -> str:
+    """Render the change list as CSV text (formula-like cells neutralised)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["change", "insee", "commune", "from_date", "from_unit", "to_date", "to_unit", "reason"]
+    )
+    for day in result.unchanged_dates:
+        writer.writerow(["unchanged_day", "", "", day.isoformat(), "", day.isoformat(), "", ""])
+    for c in result.changes:
+        cells = [
+            c.kind,
+            c.insee,
+            c.commune_name,
+            c.from_date.isoformat() if c.from_date else "",
+            c.from_unit or "",
+            c.to_date.isoformat() if c.to_date else "",
+            c.to_unit or "",
+            c.reason or "",
+        ]
+        writer.writerow([neutralise_cell(cell) for cell in cells])
+    return buffer.getvalue()
+
+
+def format_changes(result: ReplanResult) -> str:
+    """Return the change list as text lines, for the command line."""
+    lines = [f"Replanned from {result.start.isoformat()}."]
+    if result.unchanged_dates:
+        days = ", ".join(d.isoformat() for d in result.unchanged_dates)
+        lines.append(f"Unchanged (done): {days}")
+    for c in result.changes:
+        label = f"{c.commune_name} ({c.insee})"
+        if c.kind == "kept":
+            lines.append(f"  kept       {label}: {c.from_date} {c.from_unit}")
+        elif c.kind == "moved":
+            lines.append(
+                f"  moved      {label}: {c.from_date} {c.from_unit} -> "
+                f"{c.to_date} {c.to_unit} ({c.reason})"
+            )
+        elif c.kind == "cancelled":
+            lines.append(f"  cancelled  {label}: {c.from_date} {c.from_unit} ({c.reason})")
+        else:
+            lines.append(f"  added      {label}: {c.to_date} {c.to_unit}")
+    return "\n".join(lines)

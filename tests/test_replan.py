@@ -1,0 +1,191 @@
+"""Replanning a week after a disruption: real solver on real 7 Vallées communes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner
+
+from itinerant.cli import cli
+from itinerant.errors import ScenarioError
+from itinerant.loading import load_bundled_territory
+from itinerant.optimize.week import plan_week
+from itinerant.plan import Plan
+from itinerant.replan import (
+    Disruption,
+    ReplanResult,
+    apply_disruptions,
+    changes_csv,
+    replan_week,
+)
+from itinerant.scenario import Scenario, SolverSettings
+from itinerant.territory import Territory
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _optimize_helpers() -> ModuleType:
+    """The optimiser tests' conftest, under its own name (other folders have one too)."""
+    path = ROOT / "tests" / "optimize" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_optimize_conftest", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from conftest import WEEK, check_plan, make_scenario, matrices_for, stops_near
+else:
+    _helpers = _optimize_helpers()
+    WEEK = _helpers.WEEK
+    check_plan = _helpers.check_plan
+    make_scenario = _helpers.make_scenario
+    matrices_for = _helpers.matrices_for
+    stops_near = _helpers.stops_near
+
+NEAR = (
+    "62447",
+    "62549",
+    "62550",
+    "62743",
+    "62388",
+    "62461",
+    "62398",
+    "62175",
+    "62749",
+    "62661",
+    "62521",
+    "62677",
+)
+FAST = SolverSettings(time_limit_s=4, solution_limit=100)
+MONDAY = dt.date(2026, 11, 30)
+WEDNESDAY = MONDAY + dt.timedelta(days=2)
+SCORES = dict.fromkeys(NEAR, 0.8)
+
+
+@pytest.fixture(scope="module")
+def territory() -> Territory:
+    return load_bundled_territory("7-vallees")
+
+
+@pytest.fixture(scope="module")
+def week_plan(territory: Territory) -> tuple[Scenario, Plan]:
+    scenario = make_scenario(solver=FAST)
+    stops = stops_near(scenario, territory, NEAR)
+    plan = plan_week(
+        scenario, stops, SCORES, {}, matrices_for(scenario, stops), week=WEEK, scenario_hash="h"
+    )
+    return scenario, plan
+
+
+def _replan(
+    scenario: Scenario,
+    territory: Territory,
+    previous: Plan,
+    disruptions: Sequence[Disruption],
+) -> tuple[Scenario, ReplanResult]:
+    disrupted = apply_disruptions(scenario, territory, disruptions)
+    stops = stops_near(disrupted, territory, NEAR)
+    matrices = matrices_for(disrupted, stops)
+    result = replan_week(
+        disrupted, stops, SCORES, {}, matrices, previous, start=WEDNESDAY, scenario_hash="h"
+    )
+    check_plan(result.plan, disrupted, stops, matrices)
+    return disrupted, result
+
+
+def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenario, Plan]) -> None:
+    scenario, previous = week_plan
+    assert any(t.unit_id == "bus" and t.date == WEDNESDAY for t in previous.tours)
+    off = Disruption(kind="unit_unavailable", target="bus", dates=(WEDNESDAY,))
+    _, result = _replan(scenario, territory, previous, [off])
+    plan = result.plan
+    assert not any(t.unit_id == "bus" and t.date == WEDNESDAY for t in plan.tours)
+    # Monday and Tuesday are done, unchanged, and no longer planned
+    assert result.unchanged_dates == (MONDAY, MONDAY + dt.timedelta(days=1))
+    assert all(t.date >= WEDNESDAY for t in plan.tours)
+    by_origin = {(c.stop_id, c.from_date, c.from_unit): c for c in result.changes if c.from_date}
+    for tour in previous.tours:
+        for visit in tour.visits:
+            if tour.date < WEDNESDAY:
+                continue
+            change = by_origin[(visit.stop_id, tour.date, tour.unit_id)]
+            if tour.unit_id == "bus" and tour.date == WEDNESDAY:
+                assert change.kind in ("moved", "cancelled")
+                assert change.reason == "unit unavailable"
+            elif tour.date > WEDNESDAY:
+                # announced later visits still fit: kept
+                assert change.kind == "kept", change
+    kept = {(c.stop_id, c.to_date, c.to_unit) for c in result.changes if c.kind == "kept"}
+    new = {(v.stop_id, t.date, t.unit_id) for t in plan.tours for v in t.visits}
+    assert kept <= new
+    text = changes_csv(result)
+    assert text.splitlines()[0].startswith("change,insee,commune")
+    assert "unchanged_day" in text
+
+
+def test_closed_stop_moves_or_cancels(
+    territory: Territory, week_plan: tuple[Scenario, Plan]
+) -> None:
+    scenario, previous = week_plan
+    later = [(v.stop_id, t.date) for t in previous.tours if t.date > WEDNESDAY for v in t.visits]
+    assert later
+    stop_id, day = later[0]
+    closed = Disruption(kind="stop_closed", target=stop_id, dates=(day,))
+    _, result = _replan(scenario, territory, previous, [closed])
+    assert not any(
+        v.stop_id == stop_id and t.date == day for t in result.plan.tours for v in t.visits
+    )
+    (change,) = [c for c in result.changes if c.stop_id == stop_id and c.from_date == day]
+    assert change.kind in ("moved", "cancelled")
+    assert change.reason == "closed"
+
+
+def test_unknown_targets_are_named(territory: Territory) -> None:
+    scenario = make_scenario()
+    items = [
+        Disruption(kind="unit_unavailable", target="camion", dates=(WEDNESDAY,)),
+        Disruption(kind="staff_absent", target="nobody", dates=(WEDNESDAY,)),
+        Disruption(kind="stop_closed", target="99999", dates=(WEDNESDAY,)),
+    ]
+    with pytest.raises(ScenarioError) as info:
+        apply_disruptions(scenario, territory, items)
+    assert info.value.problems[0].startswith("--unit-unavailable: unknown unit 'camion'")
+    assert "--staff-absent: unknown staff member 'nobody'" in info.value.problems[1]
+    assert "--stop-closed: unknown commune '99999'" in info.value.problems[2]
+
+
+def test_cli_unknown_unit_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, week_plan: tuple[Scenario, Plan]
+) -> None:
+    monkeypatch.setenv("ITINERANT_OFFLINE", "1")
+    monkeypatch.setenv("ITINERANT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ITINERANT_OUTPUT_DIR", str(tmp_path / "maps"))
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(week_plan[1].model_dump_json(), encoding="utf-8")
+    bundled = ROOT / "scenarios" / "7-vallees.yaml"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "replan",
+            str(plan_file),
+            "--from",
+            WEDNESDAY.isoformat(),
+            "-s",
+            str(bundled),
+            "--unit-unavailable",
+            "camion:2026-12-02",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: --unit-unavailable: unknown unit 'camion'")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "maps").exists()

@@ -394,7 +394,7 @@ def render(
 
     \b
     Example:
-        itinerant render maps/7-vallees/2026-W49/plan.json --lang en --out /tmp/w49-en
+        itinerant render maps/7-vallees/2026-W49/plan.json --lang en --out w49-en
     """
     scenario, territory = _load(scenario_path)
     week_plan = read_plan(plan_path)

@@ -42,29 +42,16 @@ def _optimize_helpers() -> ModuleType:
 
 
 if TYPE_CHECKING:
-    from conftest import WEEK, check_plan, make_scenario, matrices_for, stops_near
+    from conftest import NEAR, WEEK, check_plan, make_scenario, matrices_for, stops_near
 else:
     _helpers = _optimize_helpers()
+    NEAR = _helpers.NEAR
     WEEK = _helpers.WEEK
     check_plan = _helpers.check_plan
     make_scenario = _helpers.make_scenario
     matrices_for = _helpers.matrices_for
     stops_near = _helpers.stops_near
 
-NEAR = (
-    "62447",
-    "62549",
-    "62550",
-    "62743",
-    "62388",
-    "62461",
-    "62398",
-    "62175",
-    "62749",
-    "62661",
-    "62521",
-    "62677",
-)
 FAST = SolverSettings(time_limit_s=4, solution_limit=100)
 MONDAY = dt.date(2026, 11, 30)
 WEDNESDAY = MONDAY + dt.timedelta(days=2)

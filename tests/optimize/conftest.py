@@ -34,6 +34,22 @@ from itinerant.territory import Stop, Territory, build_stops
 HESDIN = Point(lat=50.373001, lon=2.03727)
 WEEK = "2026-W49"  # Monday 2026-11-30 to Friday 2026-12-04, no public holiday
 
+# a dozen communes within ~10 km of Hesdin
+NEAR = (
+    "62447",
+    "62549",
+    "62550",
+    "62743",
+    "62388",
+    "62461",
+    "62398",
+    "62175",
+    "62749",
+    "62661",
+    "62521",
+    "62677",
+)
+
 
 def haversine_m(a: Point, b: Point) -> float:
     r = 6_371_000.0

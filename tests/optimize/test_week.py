@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 from conftest import (
+    NEAR,
     WEEK,
     check_plan,
     make_scenario,
@@ -32,21 +33,6 @@ from itinerant.scenario import (
 )
 from itinerant.territory import Territory, build_stops
 
-# a dozen communes within ~10 km of Hesdin
-NEAR = (
-    "62447",
-    "62549",
-    "62550",
-    "62743",
-    "62388",
-    "62461",
-    "62398",
-    "62175",
-    "62749",
-    "62661",
-    "62521",
-    "62677",
-)
 FAST = SolverSettings(time_limit_s=5, solution_limit=100)
 MONDAY = dt.date(2026, 11, 30)
 

@@ -683,6 +683,14 @@ def history_import(csv_path: Path, scenario_path: Path) -> None:
     metavar="INSEE[:DATE[,DATE..]]",
     help="A commune's venue closed (repeatable), e.g. 62549:2026-12-03.",
 )
+@click.option(
+    "--road-closed",
+    "roads_off",
+    multiple=True,
+    metavar="ROAD",
+    help="A road closed for the rest of the week (repeatable): a number (D928), a name, "
+    "way/ID, or LAT,LON for the segment nearest that point. Needs a road network.",
+)
 @click.option("--seed", type=int, help="Search seed (default: the scenario's).")
 @click.option(
     "--out",
@@ -698,13 +706,15 @@ def replan(
     units_off: tuple[str, ...],
     staff_off: tuple[str, ...],
     stops_off: tuple[str, ...],
+    roads_off: tuple[str, ...],
     seed: int | None,
     out_dir: Path | None,
     offline: bool | None,
 ) -> None:
     """Replan a week from a date after a disruption, keeping announced visits if possible.
 
-    Writes the new plan, its outputs and changes.csv (kept, moved, cancelled, added).
+    Writes the whole week's new plan (the days before --from as they were done), its
+    outputs, and changes.csv (kept, moved, cancelled, added) to tell the communes.
 
     \b
     Example:
@@ -731,7 +741,11 @@ def replan(
     scenario = apply_disruptions(scenario, territory, items)
     settings = _settings(offline=offline)
     prepared = prepare(
-        scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
+        scenario,
+        territory,
+        cache_dir=settings.cache_dir,
+        allow_download=not settings.offline,
+        road_closures=roads_off,
     )
     monday = dt.date.fromisoformat(f"{previous.week}-1")
     result = replan_week(
@@ -746,6 +760,7 @@ def replan(
         generated_at=dt.datetime.now(tz=dt.UTC).replace(microsecond=0),
         seed=seed,
         territory=territory,
+        roads_closed=[c.describe() for c in prepared.closed_roads],
     )
     folder = out_dir or (
         settings.output_dir / scenario_path.stem / f"{previous.week}-replan-{day.isoformat()}"
@@ -753,10 +768,10 @@ def replan(
     files = render_outputs(
         scenario, territory, prepared.network, result.plan, scores=prepared.scores
     )
-    files["changes.csv"] = changes_csv(result)
+    files["changes.csv"] = changes_csv(result, scenario.language)
     write_outputs(folder, files)
     click.echo(network_report(prepared))
-    click.echo(format_changes(result))
+    click.echo(format_changes(result, scenario.language))
     click.echo(f"Written to {folder}/: {len(files)} files (plan.json, changes.csv, ...)")
 
 

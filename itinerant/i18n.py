@@ -346,6 +346,31 @@ _TEXT: dict[str, dict[str, str]] = {
     "rotation.score": {"fr": "Score", "en": "Score"},
     "rotation.visits": {"fr": "Visites", "en": "Visits"},
     "rotation.units": {"fr": "Unités", "en": "Units"},
+    # replanning: the change list, to tell the communes concerned
+    "change.kept": {"fr": "maintenue", "en": "kept"},
+    "change.moved": {"fr": "déplacée", "en": "moved"},
+    "change.cancelled": {"fr": "annulée", "en": "cancelled"},
+    "change.added": {"fr": "ajoutée", "en": "added"},
+    "change.unchanged_day": {"fr": "jour inchangé (fait)", "en": "unchanged day (done)"},
+    "change.reason.closed": {"fr": "lieu fermé", "en": "venue closed"},
+    "change.reason.unit unavailable": {"fr": "unité indisponible", "en": "unit unavailable"},
+    "change.reason.crew absent": {"fr": "équipe absente", "en": "crew absent"},
+    "change.reason.road closed": {"fr": "route fermée", "en": "road closed"},
+    "change.reason.no longer fits": {
+        "fr": "ne tient plus dans la journée",
+        "en": "no longer fits in the day",
+    },
+    "change.header": {
+        "fr": "changement,insee,commune,date_prevue,unite_prevue,nouvelle_date,"
+        "nouvelle_unite,motif",
+        "en": "change,insee,commune,from_date,from_unit,to_date,to_unit,reason",
+    },
+    "change.title": {"fr": "Replanifié à partir du {date}.", "en": "Replanned from {date}."},
+    "change.done_days": {
+        "fr": "Jours inchangés (faits) : {days}",
+        "en": "Unchanged (done): {days}",
+    },
+    "change.roads": {"fr": "Routes fermées : {roads}", "en": "Roads closed: {roads}"},
 }
 
 

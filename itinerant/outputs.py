@@ -1,54 +1,118 @@
-"""Write rendered outputs atomically: a failed or killed run never leaves a half-written file."""
+"""Write rendered outputs atomically: a failed or killed run leaves the previous outputs whole.
+
+An output folder (``maps/<scenario>/<week>/``, a replan's, a comparison's) is published
+as one unit: the new files are written in full into a hidden sibling folder, then that
+folder takes the old one's place in one atomic exchange (``renameat2(RENAME_EXCHANGE)``
+on Linux). A run killed at any moment leaves either every old file or every new one,
+never a mix, and no stale file of an earlier run (a sheet for a unit-day that no longer
+exists) survives next to the new ones.
+
+A folder counts as itinerant's when it is new, empty, or holds the manifest
+(:data:`MANIFEST`) that every publication writes. Any other folder (``--out .``, a
+folder of the user's own files) is never replaced: the files are written into it one by
+one, each atomically, and nothing else in it is touched.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import json
 import logging
 import os
+import shutil
+import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from itinerant.errors import OutputError
 
-__all__ = ["write_atomic", "write_outputs"]
+__all__ = ["MANIFEST", "write_atomic", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
+MANIFEST = ".itinerant-outputs.json"
+"""Name of the file listing what a publication wrote (marks the folder as itinerant's)."""
 
-def _file_mode() -> int:
-    """Permissions of a new ordinary file under the process umask (usually 0644)."""
+_STAGING_PREFIX = ".itinerant-new-"
+_RETIRED_PREFIX = ".itinerant-old-"
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
-_FILE_MODE = _file_mode()
+_FILE_MODE = 0o666 & ~_umask()
+"""Permissions of a new ordinary file under the process umask (usually 0644)."""
+_DIR_MODE = 0o777 & ~_umask()
+"""Permissions of a new folder under the process umask (usually 0755)."""
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write one file atomically (temporary file in the same folder, then ``os.replace``).
+
+    The rest of the folder is left as it is.
 
     Raises
     ------
     OutputError
         When the folder cannot be created or the file cannot be written.
     """
-    write_outputs(path.parent, {path.name: content})
+    _write_in_place(path.parent, {path.name: content})
 
 
 def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> list[Path]:
-    """Write several files into ``folder``, each atomically, all or none of them staged.
+    """Publish ``files`` as the content of ``folder``, all at once.
 
-    Every file is first written in full (and flushed to disk) under a temporary name in
-    the target folder; only when all are staged are they renamed into place, in the
-    order given, so that a failure while staging leaves the previous outputs untouched.
-    Names may contain ``/`` for sub-folders.
+    Names may contain ``/`` for sub-folders. When ``folder`` is itinerant's (new, empty
+    or holding :data:`MANIFEST`), its whole content is replaced atomically: afterwards it
+    holds exactly ``files`` and the manifest. Otherwise each file is written into it
+    atomically and the rest of the folder is left alone.
 
     Returns
     -------
     The paths written, in the order given.
+
+    Raises
+    ------
+    OutputError
+        When a file cannot be written; the previous outputs are then untouched.
     """
+    _recover(folder)
+    if folder.exists() and not _is_ours(folder):
+        logger.info("%s holds files of its own: writing file by file", folder)
+        return _write_in_place(folder, files)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(
+            tempfile.mkdtemp(dir=folder.parent, prefix=f"{_STAGING_PREFIX}{os.getpid()}-")
+        )
+    except OSError as exc:
+        raise _output_error(folder, exc) from exc
+    try:
+        staging.chmod(_DIR_MODE)  # mkdtemp makes 0700
+        manifest = json.dumps({"files": sorted(files)}, indent=1) + "\n"
+        _write_in_place(staging, {**files, MANIFEST: manifest}, publish_to=folder)
+        _fsync_dir(staging)
+        _swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("published %d file(s) in %s", len(files), folder)
+    return [folder / name for name in files]
+
+
+def _write_in_place(
+    folder: Path, files: Mapping[str, str | bytes], *, publish_to: Path | None = None
+) -> list[Path]:
+    """Stage every file under a temporary name, then rename them all into place."""
+    shown = publish_to or folder
     staged: list[tuple[Path, Path]] = []
     try:
         for name, content in files.items():
@@ -70,7 +134,112 @@ def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> list[Path]:
         for temp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-        msg = f"cannot write outputs in {folder}: {exc.strerror or exc}"
-        raise OutputError(msg) from exc
-    logger.info("wrote %d file(s) in %s", len(staged), folder)
+        raise _output_error(shown, exc) from exc
     return [target for _, target in staged]
+
+
+def _output_error(folder: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write outputs in {folder}: {exc.strerror or exc}")
+
+
+def _is_ours(folder: Path) -> bool:
+    """Whether ``folder`` may be replaced whole: empty, or written by :func:`write_outputs`."""
+    if not folder.is_dir():
+        return False
+    return (folder / MANIFEST).is_file() or not any(folder.iterdir())
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put ``staging`` at ``folder``'s place atomically and delete what was there."""
+    if not folder.exists():
+        try:
+            staging.rename(folder)
+        except OSError as exc:
+            raise _output_error(folder, exc) from exc
+        _fsync_dir(folder.parent)
+        return
+    if _exchange(staging, folder):
+        _fsync_dir(folder.parent)
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old outputs
+        return
+    # no atomic exchange here: two renames, undone by _recover if a kill falls between
+    retired = folder.parent / f"{_RETIRED_PREFIX}{folder.name}"
+    try:
+        folder.rename(retired)
+        staging.rename(folder)
+    except OSError as exc:
+        if retired.exists() and not folder.exists():
+            retired.rename(folder)
+        raise _output_error(folder, exc) from exc
+    _fsync_dir(folder.parent)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); ``False`` where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = renameat2(
+        at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    logger.info("renameat2 exchange unavailable (errno %d)", ctypes.get_errno())
+    return False
+
+
+def _recover(folder: Path) -> None:
+    """Undo what a run killed while publishing ``folder`` left behind."""
+    parent = folder.parent
+    if not parent.is_dir():
+        return
+    retired = parent / f"{_RETIRED_PREFIX}{folder.name}"
+    if retired.is_dir():
+        if folder.exists():
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            retired.rename(folder)  # killed between the two renames: put the old back
+    for leftover in parent.glob(f"{_STAGING_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if leftover.is_dir() and not _in_use(leftover):
+                shutil.rmtree(leftover)
+
+
+def _in_use(staging: Path) -> bool:
+    """Whether a staging folder may belong to a run still writing.
+
+    Its name carries the writer's process id: a folder whose process is gone, or that
+    is over an hour old, is a killed run's leftover.
+    """
+    try:
+        age = time.time() - staging.stat().st_mtime
+    except OSError:
+        return False
+    pid_text = staging.name.removeprefix(_STAGING_PREFIX).partition("-")[0]
+    if age > 3600 or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, owned by someone else
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (so a rename survives a power cut)."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)

@@ -11,12 +11,13 @@ import itertools
 import json
 import logging
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from itinerant.demand import DemandScore, demand_scores
-from itinerant.errors import ApproximateDistancesWarning
+from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
+from itinerant.geo.closures import ClosedRoad, close_roads
 from itinerant.geo.matrix import (
     NamedPoint,
     TravelMatrix,
@@ -61,6 +62,7 @@ class Prepared:
     network: RoadNetwork | None
     matrices: dict[str, TravelMatrix]
     demand: tuple[DemandScore, ...]
+    closed_roads: tuple[ClosedRoad, ...] = ()
 
     @property
     def approximate(self) -> bool:
@@ -176,16 +178,50 @@ def compute_demand(
 
 
 def prepare(
-    scenario: Scenario, territory: Territory, *, cache_dir: Path, allow_download: bool = True
+    scenario: Scenario,
+    territory: Territory,
+    *,
+    cache_dir: Path,
+    allow_download: bool = True,
+    road_closures: Sequence[str] = (),
 ) -> Prepared:
-    """Build stops, load the road network, compute matrices and demand scores."""
+    """Build stops, load the road network, compute matrices and demand scores.
+
+    ``road_closures`` (see :mod:`itinerant.geo.closures`) are taken out of the road
+    network first, so that travel times and maps go around them.
+
+    Raises
+    ------
+    RoadNetworkError
+        Road closures without a road network, a closure that matches no road, or a
+        stop that the closures cut off from the depot.
+    """
     stops = build_stops(scenario, territory)
     network = load_network(scenario, territory, cache_dir=cache_dir, allow_download=allow_download)
+    demand = compute_demand(scenario, territory, network)  # long-term need: before closures
+    closed: tuple[ClosedRoad, ...] = ()
+    if road_closures:
+        if network is None:
+            msg = (
+                "--road-closed needs a road network, and this scenario plans on straight "
+                "lines: set network.path to an OSM extract, or run `itinerant network fetch` "
+                "when online"
+            )
+            raise RoadNetworkError(msg)
+        network, closed = close_roads(
+            network, road_closures, highway_speeds_kmh=scenario.network.highway_speeds_kmh
+        )
     points = [NamedPoint(id="depot", name=scenario.depot.name, point=scenario.depot.point)]
     points += [NamedPoint(id=s.id, name=s.commune_name, point=s.point) for s in stops]
-    matrices = _matrices(scenario, network, points)
-    demand = compute_demand(scenario, territory, network)
-    return Prepared(scenario, territory, stops, network, matrices, demand)
+    try:
+        matrices = _matrices(scenario, network, points)
+    except SnappingError as exc:
+        if not closed:
+            raise
+        roads = ", ".join(c.closure for c in closed)
+        msg = f"with {roads} closed, a stop cannot be reached any more: {exc}"
+        raise SnappingError(msg) from exc
+    return Prepared(scenario, territory, stops, network, matrices, demand, closed)
 
 
 def leg_geometries(

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from itinerant.errors import ScenarioError
-from itinerant.optimize.week import plan_week
+from itinerant.i18n import Language, format_date, text
+from itinerant.optimize.week import plan_week, week_kpis
 from itinerant.plan import Plan
 from itinerant.render.schedule import neutralise_cell
-from itinerant.scenario import Scenario, StopRule, dates_cover
+from itinerant.scenario import Scenario, Staff, StopRule, dates_cover
 
 if TYPE_CHECKING:
     from itinerant.geo.matrix import TravelMatrix
@@ -47,7 +48,7 @@ OPTIONS: dict[DisruptionKind, str] = {
 }
 """The command-line option of each kind of disruption, for messages."""
 
-CancelReason = Literal["closed", "unit unavailable", "crew absent", "no longer fits"]
+CancelReason = Literal["closed", "unit unavailable", "crew absent", "road closed", "no longer fits"]
 
 
 class _Model(BaseModel):
@@ -77,12 +78,13 @@ class Change(_Model):
 
 
 class ReplanResult(_Model):
-    """The replanned week (from ``start`` on) and what changed."""
+    """The whole week after the replan (days before ``start`` as done) and what changed."""
 
     start: dt.date
     unchanged_dates: tuple[dt.date, ...]
     plan: Plan
     changes: tuple[Change, ...]
+    roads_closed: tuple[str, ...] = ()
 
 
 def parse_disruption(
@@ -187,11 +189,14 @@ def replan_week(
     generated_at: dt.datetime | None = None,
     seed: int | None = None,
     territory: Territory | None = None,
+    roads_closed: Sequence[str] = (),
 ) -> ReplanResult:
     """Replan ``previous`` from ``start`` on.
 
     ``scenario`` already has the disruptions (:func:`apply_disruptions`), and ``stops``
-    and ``matrices`` are built from it, so that closed stops show no window.
+    and ``matrices`` are built from it, so that closed stops show no window; matrices
+    built without the closed roads (``roads_closed``, named in the result and given as
+    the reason of a change that nothing else explains).
 
     The days before ``start`` are unchanged (done): they become days off, their visits
     count in ``last_visits`` and against the weekly visit bounds. The visits from
@@ -221,7 +226,12 @@ def replan_week(
         for stop in stops
     )
     period = scenario.period.model_copy(update={"days_off": (*scenario.period.days_off, *before)})
-    replanned = scenario.model_copy(update={"period": period})
+    replanned = scenario.model_copy(
+        update={
+            "period": period,
+            "staff": _hours_left(scenario, previous, start, sorted(after)),
+        }
+    )
     pinned: dict[str, dt.date] = {}
     for stop_id, day, _ in announced:
         if stop_id in by_id:
@@ -239,12 +249,90 @@ def replan_week(
         territory=territory,
         pinned=pinned,
     )
-    changes = _changes(scenario, previous, plan, announced, by_id)
-    return ReplanResult(start=start, unchanged_dates=before, plan=plan, changes=changes)
+    changes = _changes(scenario, previous, plan, announced, by_id, roads_closed=bool(roads_closed))
+    whole = _whole_week(scenario, stops, previous, plan, start)
+    return ReplanResult(
+        start=start,
+        unchanged_dates=before,
+        plan=whole,
+        changes=changes,
+        roads_closed=tuple(roads_closed),
+    )
+
+
+def _hours_left(
+    scenario: Scenario, previous: Plan, start: dt.date, remaining_days: Sequence[dt.date]
+) -> tuple[Staff, ...]:
+    """Staff with their weekly hours reduced by the shifts already worked before ``start``.
+
+    A member with no hours left is absent for the rest of the week.
+    """
+    worked: dict[str, int] = {}
+    for tour in previous.tours:
+        if tour.date < start:
+            for staff_id in tour.crew:
+                worked[staff_id] = worked.get(staff_id, 0) + tour.shift_end - tour.shift_start
+    staff = []
+    for member in scenario.staff:
+        left_h = member.max_hours_week - worked.get(member.id, 0) / 60
+        if member.id not in worked:
+            staff.append(member)
+        elif left_h > 0:
+            staff.append(member.model_copy(update={"max_hours_week": left_h}))
+        else:
+            absences = (*member.absences, *remaining_days)
+            staff.append(member.model_copy(update={"absences": absences}))
+    return tuple(staff)
+
+
+def _whole_week(
+    scenario: Scenario, stops: Sequence[Stop], previous: Plan, replanned: Plan, start: dt.date
+) -> Plan:
+    """Return the week as it now stands: the done days of ``previous``, then ``replanned``.
+
+    So that the new plan.json, its sheets and calendars, and ``history add`` cover the
+    whole week, the days already done included.
+    """
+    done_tours = [t for t in previous.tours if t.date < start]
+    tours = sorted(
+        [*done_tours, *(t for t in replanned.tours if t.date >= start)],
+        key=lambda t: (t.date, t.unit_id),
+    )
+    visited = {v.stop_id for t in tours for v in t.visits}
+    roster = sorted(
+        [
+            *(r for r in previous.roster if r.date < start),
+            *(r for r in replanned.roster if r.date >= start),
+        ],
+        key=lambda r: (r.staff_id, r.date, r.unit_id),
+    )
+    idle = sorted(
+        [
+            *(i for i in previous.idle_unit_days if i.date < start),
+            *(i for i in replanned.idle_unit_days if i.date >= start),
+        ],
+        key=lambda i: (i.date, i.unit_id),
+    )
+    return replanned.model_copy(
+        update={
+            "dates": previous.dates,
+            "tours": tuple(tours),
+            "roster": tuple(roster),
+            "idle_unit_days": tuple(idle),
+            "unvisited": tuple(u for u in replanned.unvisited if u.stop_id not in visited),
+            "kpis": week_kpis(tours, stops, [m.id for m in scenario.staff]),
+        }
+    )
 
 
 def _reason(
-    scenario: Scenario, previous: Plan, stop: Stop | None, day: dt.date, unit_id: str
+    scenario: Scenario,
+    previous: Plan,
+    stop: Stop | None,
+    day: dt.date,
+    unit_id: str,
+    *,
+    roads_closed: bool,
 ) -> CancelReason:
     """Why an announced visit could not stay as it was."""
     if stop is not None and not stop.windows_on(day):
@@ -255,7 +343,7 @@ def _reason(
     crew = {sid for t in previous.tours if t.unit_id == unit_id and t.date == day for sid in t.crew}
     if any(dates_cover(m.absences, day) for m in scenario.staff if m.id in crew):
         return "crew absent"
-    return "no longer fits"
+    return "road closed" if roads_closed else "no longer fits"
 
 
 def _changes(
@@ -264,6 +352,8 @@ def _changes(
     plan: Plan,
     announced: list[tuple[str, dt.date, str]],
     by_id: Mapping[str, Stop],
+    *,
+    roads_closed: bool,
 ) -> tuple[Change, ...]:
     new = _entries(plan, set(plan.dates))
     names = {v.stop_id: (v.insee, v.commune_name) for t in previous.tours for v in t.visits}
@@ -291,7 +381,9 @@ def _changes(
             moved_from.append(entry)
     for stop_id, day, unit_id in moved_from:
         insee, name = names[stop_id]
-        reason = _reason(scenario, previous, by_id.get(stop_id), day, unit_id)
+        reason = _reason(
+            scenario, previous, by_id.get(stop_id), day, unit_id, roads_closed=roads_closed
+        )
         target = next((e for e in left if e[0] == stop_id), None)
         common = {"stop_id": stop_id, "insee": insee, "commune_name": name}
         if target is None:
@@ -328,47 +420,57 @@ def _changes(
     return tuple(changes)
 
 
-def changes_csv(result: ReplanResult) -> str:
-    """Render the change list as CSV text (formula-like cells neutralised)."""
+def changes_csv(result: ReplanResult, lang: Language = "fr") -> str:
+    """Render the change list as CSV text (formula-like cells neutralised).
+
+    One row per announced visit (kept, moved, cancelled) or added one, after one row
+    per day already done; labels in ``lang``, dates as ``YYYY-MM-DD``.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["change", "insee", "commune", "from_date", "from_unit", "to_date", "to_unit", "reason"]
-    )
+    writer.writerow(text("change.header", lang).split(","))
     for day in result.unchanged_dates:
-        writer.writerow(["unchanged_day", "", "", day.isoformat(), "", day.isoformat(), "", ""])
+        label = text("change.unchanged_day", lang)
+        writer.writerow([label, "", "", day.isoformat(), "", day.isoformat(), "", ""])
     for c in result.changes:
         cells = [
-            c.kind,
+            text(f"change.{c.kind}", lang),
             c.insee,
             c.commune_name,
             c.from_date.isoformat() if c.from_date else "",
             c.from_unit or "",
             c.to_date.isoformat() if c.to_date else "",
             c.to_unit or "",
-            c.reason or "",
+            text(f"change.reason.{c.reason}", lang) if c.reason else "",
         ]
         writer.writerow([neutralise_cell(cell) for cell in cells])
     return buffer.getvalue()
 
 
-def format_changes(result: ReplanResult) -> str:
+def format_changes(result: ReplanResult, lang: Language = "fr") -> str:
     """Return the change list as text lines, for the command line."""
-    lines = [f"Replanned from {result.start.isoformat()}."]
+    lines = [text("change.title", lang, date=format_date(result.start, lang))]
     if result.unchanged_dates:
-        days = ", ".join(d.isoformat() for d in result.unchanged_dates)
-        lines.append(f"Unchanged (done): {days}")
+        days = ", ".join(format_date(d, lang) for d in result.unchanged_dates)
+        lines.append(text("change.done_days", lang, days=days))
+    if result.roads_closed:
+        lines.append(text("change.roads", lang, roads="; ".join(result.roads_closed)))
+    width = max(len(text(f"change.{kind}", lang)) for kind in ("kept", "moved", "cancelled"))
+
+    def when(day: dt.date | None, unit: str | None) -> str:
+        return f"{format_date(day, lang) if day else '?'} ({unit})"
+
     for c in result.changes:
-        label = f"{c.commune_name} ({c.insee})"
-        if c.kind == "kept":
-            lines.append(f"  kept       {label}: {c.from_date} {c.from_unit}")
-        elif c.kind == "moved":
+        label = f"  {text(f'change.{c.kind}', lang):<{width}}  {c.commune_name} ({c.insee})"
+        reason = f" : {text(f'change.reason.{c.reason}', lang)}" if c.reason else ""
+        if lang == "en":
+            reason = reason.replace(" : ", ": ", 1)
+        if c.kind == "moved":
             lines.append(
-                f"  moved      {label}: {c.from_date} {c.from_unit} -> "
-                f"{c.to_date} {c.to_unit} ({c.reason})"
+                f"{label}, {when(c.from_date, c.from_unit)} -> {when(c.to_date, c.to_unit)}{reason}"
             )
-        elif c.kind == "cancelled":
-            lines.append(f"  cancelled  {label}: {c.from_date} {c.from_unit} ({c.reason})")
+        elif c.kind == "added":
+            lines.append(f"{label}, {when(c.to_date, c.to_unit)}")
         else:
-            lines.append(f"  added      {label}: {c.to_date} {c.to_unit}")
+            lines.append(f"{label}, {when(c.from_date, c.from_unit)}{reason}")
     return "\n".join(lines)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import random
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from itinerant.errors import OutputError
-from itinerant.outputs import write_atomic, write_outputs
+from itinerant.outputs import MANIFEST, write_atomic, write_outputs
 
 
 def test_files_are_written_with_subfolders(tmp_path: Path) -> None:
@@ -37,3 +42,89 @@ def test_unwritable_target_is_an_output_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="cannot write outputs"):
         write_atomic(tmp_path / "plan.json", "{}")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _version(name: str, count: int) -> dict[str, str | bytes]:
+    """An output set whose every file says which version it belongs to."""
+    files: dict[str, str | bytes] = {
+        f"sheets/{name}-{i:03d}.html": name * 2000 for i in range(count)
+    }
+    files["plan.json"] = name
+    return files
+
+
+def _publisher(folder: str) -> None:
+    """Child process: publish two versions in turn, forever (until killed)."""
+    versions = [_version("A", 120), _version("B", 80)]
+    turn = 0
+    while True:
+        write_outputs(Path(folder), versions[turn % 2])
+        turn += 1
+
+
+def _check_whole(folder: Path) -> str:
+    """The version the folder holds; fails if it holds a mix or a partial set."""
+    assert folder.is_dir(), "the output folder disappeared"
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    version = (folder / "plan.json").read_text()
+    expected = set(_version(version, 120 if version == "A" else 80)) | {MANIFEST}
+    assert names == expected, f"version {version}: {len(names ^ expected)} files differ"
+    for name in names - {"plan.json", MANIFEST}:
+        assert (folder / name).read_text() == version * 2000
+    return version
+
+
+def test_a_run_killed_while_publishing_leaves_one_whole_version(tmp_path: Path) -> None:
+    """SIGKILL a process at random moments while it replaces the outputs: never a mix."""
+    folder = tmp_path / "2026-W49"
+    write_outputs(folder, _version("A", 120))
+    context = multiprocessing.get_context("fork")
+    rng = random.Random(7)
+    seen = set()
+    for _ in range(25):
+        child = context.Process(target=_publisher, args=(str(folder),))
+        child.start()
+        time.sleep(rng.uniform(0.05, 0.4))
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        write_outputs(tmp_path / "other", {"x": "y"})  # any later run tidies up the parent
+        seen.add(_check_whole(folder))
+    assert seen == {"A", "B"}, "the kills should fall on both versions"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".itinerant-")]
+    assert leftovers == []  # killed runs' staging folders are removed by the next run
+
+
+def test_a_kill_between_the_two_renames_is_undone(tmp_path: Path) -> None:
+    """Where no atomic exchange exists, the next run puts the retired outputs back."""
+    folder = tmp_path / "week"
+    write_outputs(folder, {"plan.json": "old"})
+    folder.rename(tmp_path / ".itinerant-old-week")  # the state after the first rename
+    write_outputs(tmp_path / "week-2", {"plan.json": "other"})  # unrelated run: no change
+    assert not folder.exists()
+    write_outputs(folder, {"plan.json": "new", "schedule.csv": "a"})
+    assert (folder / "plan.json").read_text() == "new"
+    assert not (tmp_path / ".itinerant-old-week").exists()
+
+
+def test_recovery_restores_the_previous_outputs(tmp_path: Path) -> None:
+    folder = tmp_path / "week"
+    write_outputs(folder, {"plan.json": "old"})
+    folder.rename(tmp_path / ".itinerant-old-week")
+    with pytest.raises(OutputError):
+        write_outputs(folder, {"plan.json": "new", "x" * 300: "too long"})
+    assert (folder / "plan.json").read_text() == "old"
+
+
+def test_stale_files_of_an_earlier_run_do_not_survive(tmp_path: Path) -> None:
+    write_outputs(tmp_path / "w", {"sheets/mardi.html": "a", "plan.json": "1"})
+    write_outputs(tmp_path / "w", {"plan.json": "2"})
+    assert not (tmp_path / "w" / "sheets" / "mardi.html").exists()
+
+
+def test_a_folder_of_the_users_own_files_is_never_replaced(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    write_outputs(tmp_path, {"plan.json": "{}"})
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "plan.json").read_text() == "{}"
+    assert not (tmp_path / MANIFEST).exists()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from itinerant.errors import ApproximateDistancesWarning
+from itinerant.cli import cli
+from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
 from itinerant.loading import load_scenario
 from itinerant.pipeline import (
     leg_geometries,
@@ -16,6 +19,7 @@ from itinerant.pipeline import (
     prepare,
     render_outputs,
 )
+from itinerant.plan import Plan
 from itinerant.render.maps import ROUTE_CLASS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +114,78 @@ def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
     first = plan.tours[0]
     outbound = geometries[("depot", first.visits[0].stop_id)]
     assert len(outbound) > 2  # a real road polyline, with bends
+
+
+def test_a_closure_that_cuts_off_a_stop_says_so(andorra_scenario: Path, tmp_path: Path) -> None:
+    scenario, territory = load_scenario(andorra_scenario)
+    with pytest.raises(SnappingError, match=r"with CG-1 closed, a stop cannot be reached.*Sant"):
+        prepare(
+            scenario, territory, cache_dir=tmp_path, allow_download=False, road_closures=["CG-1"]
+        )
+
+
+def test_replan_around_a_closed_road(
+    andorra_scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Snow closes the CG-3 on Wednesday: the rest of the week is planned around it."""
+    monkeypatch.setenv("ITINERANT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ITINERANT_OFFLINE", "1")
+    runner = CliRunner()
+    week = tmp_path / "week"
+    done = runner.invoke(cli, ["plan", str(andorra_scenario), "--out", str(week)])
+    assert done.exit_code == 0, done.output
+    wednesday = dt.date(2026, 12, 9)
+    out = tmp_path / "replan"
+    args = ["replan", str(week / "plan.json"), "-s", str(andorra_scenario)]
+    args += ["--from", wednesday.isoformat(), "--road-closed", "CG-3", "--out", str(out)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Routes fermées : CG-3 (" in result.output
+    before = Plan.model_validate_json((week / "plan.json").read_text(encoding="utf-8"))
+    after = Plan.model_validate_json((out / "plan.json").read_text(encoding="utf-8"))
+    # the whole week: the days done are there, as they were
+    assert after.dates == before.dates
+    assert [t for t in after.tours if t.date < wednesday] == [
+        t for t in before.tours if t.date < wednesday
+    ]
+    assert after.kpis.visits == sum(len(t.visits) for t in after.tours)
+    assert "closed: CG-3" in after.provenance.network_source
+    # from Wednesday on, every leg is the road distance without the CG-3
+    scenario, territory = load_scenario(andorra_scenario)
+    prepared = prepare(
+        scenario,
+        territory,
+        cache_dir=tmp_path / "cache",
+        allow_download=False,
+        road_closures=["CG-3"],
+    )
+    (matrix,) = prepared.matrices.values()
+    index = {pid: i for i, pid in enumerate(matrix.point_ids)}
+    later = [t for t in after.tours if t.date >= wednesday]
+    assert later
+    for tour in later:
+        previous = "depot"
+        for visit in tour.visits:
+            assert visit.distance_m == matrix.distance_m[index[previous]][index[visit.stop_id]]
+            previous = visit.stop_id
+    changes = (out / "changes.csv").read_text(encoding="utf-8").splitlines()
+    assert (
+        changes[0]
+        == "changement,insee,commune,date_prevue,unite_prevue,nouvelle_date,nouvelle_unite,motif"
+    )
+    assert changes[1].startswith("jour inchangé (fait),,,2026-12-07")
+
+
+def test_a_road_closure_needs_a_road_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ITINERANT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ITINERANT_OFFLINE", "1")
+    scenario, territory = load_scenario(ROOT / "scenarios" / "7-vallees.yaml")
+    with (
+        pytest.warns(ApproximateDistancesWarning),
+        pytest.raises(RoadNetworkError, match="--road-closed needs a road network"),
+    ):
+        prepare(
+            scenario, territory, cache_dir=tmp_path, allow_download=False, road_closures=["D928"]
+        )

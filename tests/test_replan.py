@@ -22,6 +22,7 @@ from itinerant.replan import (
     ReplanResult,
     apply_disruptions,
     changes_csv,
+    format_changes,
     replan_week,
 )
 from itinerant.scenario import Scenario, SolverSettings
@@ -96,9 +97,19 @@ def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenar
     _, result = _replan(scenario, territory, previous, [off])
     plan = result.plan
     assert not any(t.unit_id == "bus" and t.date == WEDNESDAY for t in plan.tours)
-    # Monday and Tuesday are done, unchanged, and no longer planned
+    # Monday and Tuesday are done: in the new plan as they were, so the plan is the week's
     assert result.unchanged_dates == (MONDAY, MONDAY + dt.timedelta(days=1))
-    assert all(t.date >= WEDNESDAY for t in plan.tours)
+    assert plan.dates == previous.dates
+    assert [t for t in plan.tours if t.date < WEDNESDAY] == [
+        t for t in previous.tours if t.date < WEDNESDAY
+    ]
+    assert [r for r in plan.roster if r.date < WEDNESDAY] == [
+        r for r in previous.roster if r.date < WEDNESDAY
+    ]
+    assert plan.kpis.visits == sum(len(t.visits) for t in plan.tours)
+    assert plan.kpis.distance_km == round(sum(t.distance_m for t in plan.tours) / 1000, 1)
+    visited = {v.stop_id for t in plan.tours for v in t.visits}
+    assert not visited & {u.stop_id for u in plan.unvisited}
     by_origin = {(c.stop_id, c.from_date, c.from_unit): c for c in result.changes if c.from_date}
     for tour in previous.tours:
         for visit in tour.visits:
@@ -114,9 +125,18 @@ def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenar
     kept = {(c.stop_id, c.to_date, c.to_unit) for c in result.changes if c.kind == "kept"}
     new = {(v.stop_id, t.date, t.unit_id) for t in plan.tours for v in t.visits}
     assert kept <= new
-    text = changes_csv(result)
-    assert text.splitlines()[0].startswith("change,insee,commune")
-    assert "unchanged_day" in text
+    lines = changes_csv(result).splitlines()  # French by default: it goes to the communes
+    assert lines[0].startswith("changement,insee,commune,date_prevue")
+    assert lines[1] == "jour inchangé (fait),,,2026-11-30,,2026-11-30,,"
+    assert any(line.startswith(("annulée,", "déplacée,")) for line in lines)
+    assert "unité indisponible" in "\n".join(lines)
+    english = changes_csv(result, "en").splitlines()
+    assert english[0].startswith("change,insee,commune,from_date")
+    assert any(line.endswith(",unit unavailable") for line in english)
+    text = format_changes(result)
+    assert text.startswith("Replanifié à partir du mercredi 2 décembre.")
+    assert "Jours inchangés (faits) : lundi 30 novembre, mardi 1er décembre" in text
+    assert format_changes(result, "en").startswith("Replanned from Wednesday 2 December.")
 
 
 def test_closed_stop_moves_or_cancels(
@@ -176,3 +196,24 @@ def test_cli_unknown_unit_exits_1(
     assert result.output.startswith("Error: --unit-unavailable: unknown unit 'camion'")
     assert "Traceback" not in result.output
     assert not (tmp_path / "maps").exists()
+
+
+def test_hours_worked_before_the_replan_count_against_the_week(
+    territory: Territory, week_plan: tuple[Scenario, Plan]
+) -> None:
+    """A mediator who has used most of their week by Tuesday cannot be rostered past it."""
+    scenario, previous = week_plan
+    worked: dict[str, int] = {}
+    for tour in previous.tours:
+        if tour.date < WEDNESDAY:
+            for sid in tour.crew:
+                worked[sid] = worked.get(sid, 0) + tour.shift_end - tour.shift_start
+    busiest = max(worked, key=lambda sid: worked[sid])
+    staff = tuple(
+        m.model_copy(update={"max_hours_week": worked[busiest] / 60 + 1}) if m.id == busiest else m
+        for m in scenario.staff
+    )
+    tight = scenario.model_copy(update={"staff": staff})
+    _, result = _replan(tight, territory, previous, [])  # check_plan: hours over the week
+    later = [t for t in result.plan.tours if t.date >= WEDNESDAY and busiest in t.crew]
+    assert sum(t.shift_end - t.shift_start for t in later) <= 60

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from itinerant.scenario import Scenario, Unit
     from itinerant.territory import Stop, Territory
 
-__all__ = ["plan_week"]
+__all__ = ["plan_week", "week_kpis"]
 
 logger = logging.getLogger(__name__)
 
@@ -519,20 +519,7 @@ def _make_plan(
                 )
             )
     roster_entries.sort(key=lambda r: (r.staff_id, r.date, r.unit_id))
-    staff_hours: dict[str, float] = {m.id: 0.0 for m in scenario.staff}
-    for tour in tours:
-        for staff_id in tour.crew:
-            staff_hours[staff_id] += tour.span_min / 60
-    kpis = Kpis(
-        value_served=round(sum(t.value for t in tours), 2),
-        visits=sum(len(t.visits) for t in tours),
-        communes_visited=len(visited),
-        population_visited=sum(by_id[s].population for s in sorted(visited)),
-        distance_km=round(sum(t.distance_m for t in tours) / 1000, 1),
-        driving_h=round(sum(t.drive_min for t in tours) / 60, 2),
-        on_site_h=round(sum(t.on_site_min for t in tours) / 60, 2),
-        staff_hours={k: round(v, 2) for k, v in sorted(staff_hours.items())},
-    )
+    kpis = week_kpis(tours, stops, [m.id for m in scenario.staff])
     sources = sorted({m.source for m in matrices.values()})
     provenance = Provenance(
         scenario_name=scenario.name,
@@ -558,6 +545,26 @@ def _make_plan(
         roster=tuple(roster_entries),
         kpis=kpis,
         provenance=provenance,
+    )
+
+
+def week_kpis(tours: Sequence[Tour], stops: Sequence[Stop], staff_ids: Sequence[str]) -> Kpis:
+    """Figures of a week's tours (staff hours: tour spans, every staff member listed)."""
+    by_id = {s.id: s for s in stops}
+    visited = {v.stop_id for t in tours for v in t.visits}
+    staff_hours: dict[str, float] = dict.fromkeys(staff_ids, 0.0)
+    for tour in tours:
+        for staff_id in tour.crew:
+            staff_hours[staff_id] = staff_hours.get(staff_id, 0.0) + tour.span_min / 60
+    return Kpis(
+        value_served=round(sum(t.value for t in tours), 2),
+        visits=sum(len(t.visits) for t in tours),
+        communes_visited=len({v.insee for t in tours for v in t.visits}),
+        population_visited=sum(by_id[s].population for s in sorted(visited) if s in by_id),
+        distance_km=round(sum(t.distance_m for t in tours) / 1000, 1),
+        driving_h=round(sum(t.drive_min for t in tours) / 60, 2),
+        on_site_h=round(sum(t.on_site_min for t in tours) / 60, 2),
+        staff_hours={k: round(v, 2) for k, v in sorted(staff_hours.items())},
     )
 
 

@@ -381,7 +381,24 @@ def _build_map(
     fmap.fit_bounds(_bounds(tours, context, plan), padding=(20, 20))
     figure.html.add_child(Element(f'<div class="itn-title">{_safe(title)}</div>'))
     figure.html.add_child(Element(_legend(plan, tours, context, lang, week)))
-    return str(figure.render())
+    return stable_element_ids(str(figure.render()))
+
+
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def stable_element_ids(html: str) -> str:
+    """Replace folium's random element ids by counters in order of first appearance.
+
+    folium names every element ``map_<32 random hex digits>``; numbering them instead
+    makes the same plan give the same map, byte for byte.
+    """
+    numbers: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return numbers.setdefault(match[0], f"{len(numbers) + 1:032x}")
+
+    return _ELEMENT_ID.sub(number, html)
 
 
 def render_week_map(plan: Plan, context: RenderContext, *, lang: Language = "fr") -> str:

@@ -39,6 +39,6 @@ def test_bundle_names_and_write(
 def test_bundle_in_english_is_deterministic(week_plan: Plan, week_context: RenderContext) -> None:
     first = render_plan(week_plan, week_context, lang="en", pdf=False)
     second = render_plan(week_plan, week_context, lang="en", pdf=False)
-    stable = [n for n in first if not n.startswith("maps/")]  # folium ids are random
-    assert [first[n] for n in stable] == [second[n] for n in stable]
+    assert any(name.startswith("maps/") for name in first)
+    assert first == second  # the maps too: folium's random element ids are numbered
     assert "Itinerary" in str(first["itineraires.html"])

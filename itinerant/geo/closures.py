@@ -146,8 +146,8 @@ def close_roads(
     Raises
     ------
     RoadNetworkError
-        A closure that matches no road (with the nearest names), or a point too far
-        from any road.
+        A closure that is blank or matches no road (with the nearest names), or a
+        point too far from any road.
     """
     closed: list[ClosedRoad] = []
     removed: set[int] = set()
@@ -174,6 +174,9 @@ def close_roads(
 def _unique(items: Iterable[str]) -> list[str]:
     seen: list[str] = []
     for item in items:
-        if item.strip() and item.strip() not in seen:
+        if not item.strip():
+            msg = f"--road-closed: {item!r} names no road (a road number such as D928, ...)"
+            raise RoadNetworkError(msg)
+        if item.strip() not in seen:
             seen.append(item.strip())
     return seen

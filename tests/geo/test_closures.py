@@ -72,4 +72,6 @@ def test_a_point_far_from_any_road_is_refused(andorra: RoadNetwork) -> None:
 
 
 def test_no_closure_leaves_the_network_as_it_is(andorra: RoadNetwork) -> None:
-    assert close_roads(andorra, [" "]) == (andorra, ())
+    assert close_roads(andorra, []) == (andorra, ())
+    with pytest.raises(RoadNetworkError, match="' ' names no road"):
+        close_roads(andorra, [" "])

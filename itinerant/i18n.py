@@ -349,6 +349,7 @@ _TEXT: dict[str, dict[str, str]] = {
     # replanning: the change list, to tell the communes concerned
     "change.kept": {"fr": "maintenue", "en": "kept"},
     "change.moved": {"fr": "déplacée", "en": "moved"},
+    "change.retimed": {"fr": "horaire modifié", "en": "new time"},
     "change.cancelled": {"fr": "annulée", "en": "cancelled"},
     "change.added": {"fr": "ajoutée", "en": "added"},
     "change.unchanged_day": {"fr": "jour inchangé (fait)", "en": "unchanged day (done)"},
@@ -361,9 +362,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "no longer fits in the day",
     },
     "change.header": {
-        "fr": "changement,insee,commune,date_prevue,unite_prevue,nouvelle_date,"
-        "nouvelle_unite,motif",
-        "en": "change,insee,commune,from_date,from_unit,to_date,to_unit,reason",
+        "fr": "changement,insee,commune,date_prevue,heure_prevue,unite_prevue,nouvelle_date,"
+        "nouvelle_heure,nouvelle_unite,motif",
+        "en": "change,insee,commune,from_date,from_time,from_unit,to_date,to_time,to_unit,reason",
     },
     "change.title": {"fr": "Replanifié à partir du {date}.", "en": "Replanned from {date}."},
     "change.done_days": {

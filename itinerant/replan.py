@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from itinerant.errors import ScenarioError
-from itinerant.i18n import Language, format_date, text
+from itinerant.i18n import Language, format_clock, format_date, text
 from itinerant.optimize.week import plan_week, week_kpis
 from itinerant.plan import Plan
 from itinerant.render.schedule import neutralise_cell
-from itinerant.scenario import Scenario, Staff, StopRule, dates_cover
+from itinerant.scenario import Scenario, Staff, StopRule, TimeOfDay, dates_cover, format_time
 
 if TYPE_CHECKING:
     from itinerant.geo.matrix import TravelMatrix
@@ -48,6 +48,7 @@ OPTIONS: dict[DisruptionKind, str] = {
 }
 """The command-line option of each kind of disruption, for messages."""
 
+ChangeKind = Literal["kept", "retimed", "moved", "cancelled", "added"]
 CancelReason = Literal["closed", "unit unavailable", "crew absent", "road closed", "no longer fits"]
 
 
@@ -64,15 +65,20 @@ class Disruption(_Model):
 
 
 class Change(_Model):
-    """What became of one announced visit (or a visit the replan adds)."""
+    """What became of one announced visit (or a visit the replan adds).
 
-    kind: Literal["kept", "moved", "cancelled", "added"]
+    ``retimed``: same day and unit, another session time (the commune must be told too).
+    """
+
+    kind: ChangeKind
     stop_id: str
     insee: str
     commune_name: str
     from_date: dt.date | None = None
+    from_start: TimeOfDay | None = None
     from_unit: str | None = None
     to_date: dt.date | None = None
+    to_start: TimeOfDay | None = None
     to_unit: str | None = None
     reason: CancelReason | None = None
 
@@ -233,9 +239,12 @@ def replan_week(
         }
     )
     pinned: dict[str, dt.date] = {}
-    for stop_id, day, _ in announced:
-        if stop_id in by_id:
-            pinned.setdefault(stop_id, day)
+    announced_starts: dict[str, int] = {}
+    starts = _session_starts(previous)
+    for stop_id, day, unit_id in announced:
+        if stop_id in by_id and stop_id not in pinned:
+            pinned[stop_id] = day
+            announced_starts[stop_id] = starts[(stop_id, day, unit_id)]
     plan = plan_week(
         replanned,
         remaining,
@@ -248,6 +257,7 @@ def replan_week(
         seed=seed,
         territory=territory,
         pinned=pinned,
+        announced_starts=announced_starts,
     )
     changes = _changes(scenario, previous, plan, announced, by_id, roads_closed=bool(roads_closed))
     whole = _whole_week(scenario, stops, previous, plan, start)
@@ -346,6 +356,15 @@ def _reason(
     return "road closed" if roads_closed else "no longer fits"
 
 
+def _session_starts(plan: Plan) -> dict[tuple[str, dt.date, str], int]:
+    """Session start of every visit, by (stop id, date, unit id)."""
+    return {
+        (visit.stop_id, tour.date, tour.unit_id): visit.session_start
+        for tour in plan.tours
+        for visit in tour.visits
+    }
+
+
 def _changes(
     scenario: Scenario,
     previous: Plan,
@@ -358,64 +377,53 @@ def _changes(
     new = _entries(plan, set(plan.dates))
     names = {v.stop_id: (v.insee, v.commune_name) for t in previous.tours for v in t.visits}
     names |= {v.stop_id: (v.insee, v.commune_name) for t in plan.tours for v in t.visits}
+    old_start, new_start = _session_starts(previous), _session_starts(plan)
     left = list(new)
     changes: list[Change] = []
     moved_from: list[tuple[str, dt.date, str]] = []
+
+    def change(
+        kind: ChangeKind,
+        stop_id: str,
+        before: tuple[str, dt.date, str] | None,
+        after: tuple[str, dt.date, str] | None,
+        reason: CancelReason | None = None,
+    ) -> Change:
+        insee, name = names[stop_id]
+        return Change(
+            kind=kind,
+            stop_id=stop_id,
+            insee=insee,
+            commune_name=name,
+            from_date=before[1] if before else None,
+            from_start=old_start[before] if before else None,
+            from_unit=before[2] if before else None,
+            to_date=after[1] if after else None,
+            to_start=new_start[after] if after else None,
+            to_unit=after[2] if after else None,
+            reason=reason,
+        )
+
     for entry in announced:
         if entry in left:
             left.remove(entry)
-            insee, name = names[entry[0]]
-            changes.append(
-                Change(
-                    kind="kept",
-                    stop_id=entry[0],
-                    insee=insee,
-                    commune_name=name,
-                    from_date=entry[1],
-                    from_unit=entry[2],
-                    to_date=entry[1],
-                    to_unit=entry[2],
-                )
-            )
+            same_time = old_start[entry] == new_start[entry]
+            changes.append(change("kept" if same_time else "retimed", entry[0], entry, entry))
         else:
             moved_from.append(entry)
-    for stop_id, day, unit_id in moved_from:
-        insee, name = names[stop_id]
+    for entry in moved_from:
+        stop_id, day, unit_id = entry
         reason = _reason(
             scenario, previous, by_id.get(stop_id), day, unit_id, roads_closed=roads_closed
         )
         target = next((e for e in left if e[0] == stop_id), None)
-        common = {"stop_id": stop_id, "insee": insee, "commune_name": name}
         if target is None:
-            changes.append(
-                Change(kind="cancelled", from_date=day, from_unit=unit_id, reason=reason, **common)
-            )
+            changes.append(change("cancelled", stop_id, entry, None, reason))
             continue
         left.remove(target)
-        changes.append(
-            Change(
-                kind="moved",
-                from_date=day,
-                from_unit=unit_id,
-                to_date=target[1],
-                to_unit=target[2],
-                reason=reason,
-                **common,
-            )
-        )
-    for stop_id, day, unit_id in left:
-        insee, name = names[stop_id]
-        changes.append(
-            Change(
-                kind="added",
-                stop_id=stop_id,
-                insee=insee,
-                commune_name=name,
-                to_date=day,
-                to_unit=unit_id,
-            )
-        )
-    order = {"cancelled": 0, "moved": 1, "added": 2, "kept": 3}
+        changes.append(change("moved", stop_id, entry, target, reason))
+    changes += [change("added", entry[0], None, entry) for entry in left]
+    order = {"cancelled": 0, "moved": 1, "retimed": 2, "added": 3, "kept": 4}
     changes.sort(key=lambda c: (order[c.kind], c.from_date or c.to_date or dt.date.min, c.insee))
     return tuple(changes)
 
@@ -431,15 +439,17 @@ def changes_csv(result: ReplanResult, lang: Language = "fr") -> str:
     writer.writerow(text("change.header", lang).split(","))
     for day in result.unchanged_dates:
         label = text("change.unchanged_day", lang)
-        writer.writerow([label, "", "", day.isoformat(), "", day.isoformat(), "", ""])
+        writer.writerow([label, "", "", day.isoformat(), "", "", day.isoformat(), "", "", ""])
     for c in result.changes:
         cells = [
             text(f"change.{c.kind}", lang),
             c.insee,
             c.commune_name,
             c.from_date.isoformat() if c.from_date else "",
+            format_time(c.from_start) if c.from_start is not None else "",
             c.from_unit or "",
             c.to_date.isoformat() if c.to_date else "",
+            format_time(c.to_start) if c.to_start is not None else "",
             c.to_unit or "",
             text(f"change.reason.{c.reason}", lang) if c.reason else "",
         ]
@@ -455,22 +465,23 @@ def format_changes(result: ReplanResult, lang: Language = "fr") -> str:
         lines.append(text("change.done_days", lang, days=days))
     if result.roads_closed:
         lines.append(text("change.roads", lang, roads="; ".join(result.roads_closed)))
-    width = max(len(text(f"change.{kind}", lang)) for kind in ("kept", "moved", "cancelled"))
+    kinds = ("kept", "retimed", "moved", "cancelled", "added")
+    width = max(len(text(f"change.{kind}", lang)) for kind in kinds)
 
-    def when(day: dt.date | None, unit: str | None) -> str:
-        return f"{format_date(day, lang) if day else '?'} ({unit})"
+    def when(day: dt.date | None, start: int | None, unit: str | None) -> str:
+        clock = f" {format_clock(start, lang)}" if start is not None else ""
+        return f"{format_date(day, lang) if day else '?'}{clock} ({unit})"
 
     for c in result.changes:
         label = f"  {text(f'change.{c.kind}', lang):<{width}}  {c.commune_name} ({c.insee})"
-        reason = f" : {text(f'change.reason.{c.reason}', lang)}" if c.reason else ""
-        if lang == "en":
-            reason = reason.replace(" : ", ": ", 1)
-        if c.kind == "moved":
-            lines.append(
-                f"{label}, {when(c.from_date, c.from_unit)} -> {when(c.to_date, c.to_unit)}{reason}"
-            )
+        colon = " : " if lang == "fr" else ": "
+        reason = f"{colon}{text(f'change.reason.{c.reason}', lang)}" if c.reason else ""
+        before = when(c.from_date, c.from_start, c.from_unit)
+        after = when(c.to_date, c.to_start, c.to_unit)
+        if c.kind in ("moved", "retimed"):
+            lines.append(f"{label}, {before} -> {after}{reason}")
         elif c.kind == "added":
-            lines.append(f"{label}, {when(c.to_date, c.to_unit)}")
+            lines.append(f"{label}, {after}")
         else:
-            lines.append(f"{label}, {when(c.from_date, c.from_unit)}{reason}")
+            lines.append(f"{label}, {before}{reason}")
     return "\n".join(lines)

@@ -170,8 +170,8 @@ def test_replan_around_a_closed_road(
             previous = visit.stop_id
     changes = (out / "changes.csv").read_text(encoding="utf-8").splitlines()
     assert (
-        changes[0]
-        == "changement,insee,commune,date_prevue,unite_prevue,nouvelle_date,nouvelle_unite,motif"
+        changes[0] == "changement,insee,commune,date_prevue,heure_prevue,unite_prevue,"
+        "nouvelle_date,nouvelle_heure,nouvelle_unite,motif"
     )
     assert changes[1].startswith("jour inchangé (fait),,,2026-12-07")
 

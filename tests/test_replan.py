@@ -125,13 +125,23 @@ def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenar
     kept = {(c.stop_id, c.to_date, c.to_unit) for c in result.changes if c.kind == "kept"}
     new = {(v.stop_id, t.date, t.unit_id) for t in plan.tours for v in t.visits}
     assert kept <= new
+    # every session time a commune was told is either unchanged or reported
+    old_start = {(v.stop_id, t.date): v.session_start for t in previous.tours for v in t.visits}
+    new_start = {(v.stop_id, t.date): v.session_start for t in plan.tours for v in t.visits}
+    for c in result.changes:
+        if c.kind in ("kept", "retimed"):
+            assert c.from_start == old_start[(c.stop_id, c.from_date)]
+            assert c.to_start == new_start[(c.stop_id, c.to_date)]
+            assert (c.from_start == c.to_start) == (c.kind == "kept")
+        if c.kind in ("moved", "added"):
+            assert c.to_start == new_start[(c.stop_id, c.to_date)]
     lines = changes_csv(result).splitlines()  # French by default: it goes to the communes
     assert lines[0].startswith("changement,insee,commune,date_prevue")
-    assert lines[1] == "jour inchangé (fait),,,2026-11-30,,2026-11-30,,"
+    assert lines[1] == "jour inchangé (fait),,,2026-11-30,,,2026-11-30,,,"
     assert any(line.startswith(("annulée,", "déplacée,")) for line in lines)
     assert "unité indisponible" in "\n".join(lines)
     english = changes_csv(result, "en").splitlines()
-    assert english[0].startswith("change,insee,commune,from_date")
+    assert english[0].startswith("change,insee,commune,from_date,from_time")
     assert any(line.endswith(",unit unavailable") for line in english)
     text = format_changes(result)
     assert text.startswith("Replanifié à partir du mercredi 2 décembre.")

@@ -102,7 +102,7 @@ class Node:
     """A visit option: service starts inside one of ``windows``; optional with a prize.
 
     ``requires``: id of a node that must also be visited, ``min_gap`` earlier at least
-    (a second visit needs the first, on another day).
+    (a second visit needs the first, on another day). ``target``: a soft service start.
     """
 
     id: str
@@ -115,6 +115,9 @@ class Node:
     vehicles: tuple[str, ...] | None = None
     requires: str | None = None
     min_gap: int = 0
+    target: int | None = None
+    """Preferred service start (an announced time): each minute away costs ``target_cost``."""
+    target_cost: int = 0
 
 
 @dataclass(frozen=True)
@@ -477,6 +480,7 @@ def build_problem(
     week_dates: Sequence[dt.date],
     week: str | None = None,
     pinned: Mapping[str, dt.date | None] | None = None,
+    announced_starts: Mapping[str, int] | None = None,
 ) -> RoutingProblem:
     """Build the week's routing problem: every candidate unit-day is a vehicle.
 
@@ -502,6 +506,10 @@ def build_problem(
         (:data:`PIN_BONUS_FACTOR`); with a date, it is limited to that date's windows
         (routed units) or to the stay options that include it (single-stop units),
         when that date still has any. Default: nothing pinned.
+    announced_starts
+        Announced session start (minutes since midnight) of pinned visits with a date:
+        a soft target, each minute away from it costing as much as a minute of driving,
+        so that the times the public was told hold where they can.
 
     Returns
     -------
@@ -534,6 +542,7 @@ def build_problem(
     per_min = max(1, round(VALUE_SCALE * scenario.solver.travel_cost_per_hour / 60))
     factor = scenario.rotation.second_visit_factor
     pins = dict(pinned or {})
+    starts = dict(announced_starts or {})
     bonus = round(VALUE_SCALE * scenario.solver.value_per_visit * PIN_BONUS_FACTOR)
 
     # unit-days
@@ -628,7 +637,16 @@ def build_problem(
             first = made[0]
             day = pins[stop.id]
             kept = _on_date(windows, (day - monday).days) if day is not None else ()
-            made[0] = replace(first, prize=first.prize + bonus, windows=kept or first.windows)
+            target = None
+            if day is not None and kept and stop.id in starts:
+                target = (day - monday).days * DAY_MIN + starts[stop.id]
+            made[0] = replace(
+                first,
+                prize=first.prize + bonus,
+                windows=kept or first.windows,
+                target=target,
+                target_cost=per_min if target is not None else 0,
+            )
         nodes.extend(made)
 
     # stay options for single-stop units that may stay
@@ -859,10 +877,22 @@ def restrict_to_roster(
                 by_stop[stop_id], [v for v in vehicles if v.id in allowed], week.unit_days
             )
             pinned, day = week.pin_of(stop_id)
+            target, target_cost = node.target, node.target_cost
             if pinned and day is not None and node.id.endswith("#1"):
-                windows = _on_date(windows, (day - week.monday).days) or windows
+                on_date = _on_date(windows, (day - week.monday).days)
+                windows = on_date or windows
+                if not on_date:  # the announced day is gone: no announced time to keep
+                    target, target_cost = None, 0
             if allowed and windows:
-                nodes.append(replace(node, vehicles=allowed, windows=windows))
+                nodes.append(
+                    replace(
+                        node,
+                        vehicles=allowed,
+                        windows=windows,
+                        target=target,
+                        target_cost=target_cost,
+                    )
+                )
             continue
         done.add(stop_id)
         dem = week.stop_demand(stop_id)

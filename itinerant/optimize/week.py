@@ -86,6 +86,7 @@ def plan_week(
     territory: Territory | None = None,
     first_solution: FirstSolution | None = None,
     pinned: Mapping[str, dt.date] | None = None,
+    announced_starts: Mapping[str, int] | None = None,
 ) -> Plan:
     """Plan a week: who goes out when, where, in which order and at what time.
 
@@ -119,6 +120,9 @@ def plan_week(
         bonus (:data:`itinerant.optimize.problem.PIN_BONUS_FACTOR`); pass 2 frees the
         ones pass 1 dropped to move to another day, bonus kept, and its plan is returned
         when pass 1 dropped any. Default None: nothing pinned, one pass.
+    announced_starts
+        Announced session start (minutes since midnight) of pinned visits: kept where
+        possible (each minute away costs as much as a minute of driving).
 
     Returns
     -------
@@ -159,6 +163,7 @@ def plan_week(
             generated_at=generated_at,
             territory=territory,
             began=began,
+            announced_starts=announced_starts,
         )
 
     if not pinned:
@@ -198,11 +203,20 @@ def _plan_pass(
     generated_at: dt.datetime | None,
     territory: Territory | None,
     began: float,
+    announced_starts: Mapping[str, int] | None = None,
 ) -> Plan:
     """One pass of :func:`plan_week`: problem, roster, routing, the Plan."""
     settings = scenario.solver
     problem = build_problem(
-        scenario, stops, scores, last_visits, matrices, week_dates=dates, week=week, pinned=pins
+        scenario,
+        stops,
+        scores,
+        last_visits,
+        matrices,
+        week_dates=dates,
+        week=week,
+        pinned=pins,
+        announced_starts=announced_starts,
     )
     wk = problem.week
     assert wk is not None

@@ -126,8 +126,13 @@ def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenar
     new = {(v.stop_id, t.date, t.unit_id) for t in plan.tours for v in t.visits}
     assert kept <= new
     # every session time a commune was told is either unchanged or reported
-    old_start = {(v.stop_id, t.date): v.session_start for t in previous.tours for v in t.visits}
-    new_start = {(v.stop_id, t.date): v.session_start for t in plan.tours for v in t.visits}
+    Key = tuple[str, dt.date | None]
+    old_start: dict[Key, int] = {
+        (v.stop_id, t.date): v.session_start for t in previous.tours for v in t.visits
+    }
+    new_start: dict[Key, int] = {
+        (v.stop_id, t.date): v.session_start for t in plan.tours for v in t.visits
+    }
     for c in result.changes:
         if c.kind in ("kept", "retimed"):
             assert c.from_start == old_start[(c.stop_id, c.from_date)]

@@ -51,3 +51,7 @@ class OutputError(ItinerantError, OSError):
 
 class ApproximateDistancesWarning(UserWarning):
     """No road network: travel times come from straight lines times a circuity factor."""
+
+
+class DisruptionIgnoredWarning(UserWarning):
+    """A replan disruption names dates that the replan does not cover."""

@@ -13,12 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from itinerant.errors import ScenarioError
+from itinerant.errors import DisruptionIgnoredWarning, ScenarioError
 from itinerant.i18n import Language, format_clock, format_date, text
 from itinerant.optimize.week import plan_week, week_kpis
 from itinerant.plan import Plan
@@ -108,6 +109,15 @@ def parse_disruption(
         raise ScenarioError([msg]) from None
     if not dates:
         dates = tuple(d for d in week_dates if d >= start)
+    ignored = [d for d in dates if d < start or d not in week_dates]
+    if ignored:
+        days_text = ", ".join(d.isoformat() for d in ignored)
+        warnings.warn(
+            f"{OPTIONS[kind]} {text}: {days_text} ignored (before {start.isoformat()}, "
+            "done already, or not a working day of the week)",
+            DisruptionIgnoredWarning,
+            stacklevel=2,
+        )
     return Disruption(kind=kind, target=target, dates=dates)
 
 

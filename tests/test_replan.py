@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from itinerant.cli import cli
-from itinerant.errors import ScenarioError
+from itinerant.errors import DisruptionIgnoredWarning, ScenarioError
 from itinerant.loading import load_bundled_territory
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
@@ -23,6 +23,7 @@ from itinerant.replan import (
     apply_disruptions,
     changes_csv,
     format_changes,
+    parse_disruption,
     replan_week,
 )
 from itinerant.scenario import Scenario, SolverSettings
@@ -232,3 +233,14 @@ def test_hours_worked_before_the_replan_count_against_the_week(
     _, result = _replan(tight, territory, previous, [])  # check_plan: hours over the week
     later = [t for t in result.plan.tours if t.date >= WEDNESDAY and busiest in t.crew]
     assert sum(t.shift_end - t.shift_start for t in later) <= 60
+
+
+def test_disruption_dates_outside_the_replan_are_said_to_be_ignored() -> None:
+    week = [MONDAY + dt.timedelta(days=i) for i in range(5)]
+    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30: 2026-11-30 ignored"):
+        item = parse_disruption(
+            "unit_unavailable", "bus:2026-11-30", start=WEDNESDAY, week_dates=week
+        )
+    assert item.dates == (MONDAY,)
+    no_date = parse_disruption("staff_absent", "sarah", start=WEDNESDAY, week_dates=week)
+    assert no_date.dates == tuple(week[2:])  # from --from to the end of the week

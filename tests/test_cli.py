@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -9,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from itinerant.cli import cli
+from itinerant.outputs import MANIFEST
 from itinerant.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,13 +81,26 @@ def offline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_plan_bundled_week_offline_writes_plan_and_flags_approximate(offline_env: Path) -> None:
-    """The bundled scenario plans a full week; without a network it says so, never silently."""
-    result = CliRunner().invoke(cli, ["plan", str(BUNDLED), "--week", "2026-W49"])
+@pytest.fixture(scope="module")
+def bundled_week(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """``itinerant plan`` on the bundled scenario, offline: its output and its folder."""
+    folder = tmp_path_factory.mktemp("bundled")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ITINERANT_OFFLINE", "1")
+        patch.setenv("ITINERANT_CACHE_DIR", str(folder / "cache"))
+        patch.setenv("ITINERANT_OUTPUT_DIR", str(folder / "maps"))
+        result = CliRunner().invoke(cli, ["plan", str(BUNDLED), "--week", "2026-W49"])
     assert result.exit_code == 0, result.output
-    assert "Warning: no road network" in result.output
-    plan_file = offline_env / "maps" / "7-vallees" / "2026-W49" / "plan.json"
-    plan = Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+    return result.output, folder / "maps" / "7-vallees" / "2026-W49"
+
+
+def test_plan_bundled_week_offline_writes_plan_and_flags_approximate(
+    bundled_week: tuple[str, Path],
+) -> None:
+    """The bundled scenario plans a full week; without a network it says so, never silently."""
+    output, folder = bundled_week
+    assert "Warning: no road network" in output
+    plan = Plan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
     assert plan.provenance.approximate
     # Monday to Friday (no holiday in that week), the bus out every day
     assert {t.date.isoformat() for t in plan.tours if t.unit_id == "bus"} == {
@@ -90,8 +111,50 @@ def test_plan_bundled_week_offline_writes_plan_and_flags_approximate(offline_env
         "2026-12-04",
     }
     assert plan.kpis.visits >= 10
-    assert "semaine 2026-W49" in result.output
-    assert "Distances approximatives" in result.output
+    assert "semaine 2026-W49" in output
+    assert "Distances approximatives" in output
+
+
+def _published_whole(folder: Path) -> str:
+    """The language of the outputs in ``folder``; fails unless they are one whole set."""
+    listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {
+        MANIFEST
+    }
+    assert present == listed
+    sheets = (folder / "itineraires.html").read_text(encoding="utf-8")
+    language = "en" if "Itinerary" in sheets else "fr"
+    week_map = (folder / "maps" / "semaine.html").read_text(encoding="utf-8")
+    assert ("Tours — week" in week_map) == (language == "en")  # no mix of two runs
+    return language
+
+
+def test_a_render_killed_while_writing_leaves_the_previous_outputs_whole(
+    bundled_week: tuple[str, Path], tmp_path: Path
+) -> None:
+    """SIGKILL ``itinerant render`` the moment it starts writing: the French set stays whole."""
+    _, planned = bundled_week
+    folder = tmp_path / "week"
+    shutil.copytree(planned, folder)
+    assert _published_whole(folder) == "fr"
+    env = {**os.environ, "ITINERANT_OFFLINE": "1", "ITINERANT_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "itinerant", "render", str(folder / "plan.json")]
+    command += ["-s", str(BUNDLED), "--lang", "en", "--out", str(folder)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) as child:
+        deadline = time.monotonic() + 120
+        while child.poll() is None and time.monotonic() < deadline:
+            if any(p.name.startswith(".itinerant-new-") for p in tmp_path.iterdir()):
+                child.kill()  # mid-write: the new set is being staged
+                break
+            time.sleep(0.001)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL, "the render ended before it could be killed"
+    assert _published_whole(folder) == "fr"
+    # the next run publishes the English set whole, and tidies the killed run's leftovers
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert _published_whole(folder) == "en"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".itinerant-")]
 
 
 def test_plan_bad_week_is_named(offline_env: Path) -> None:

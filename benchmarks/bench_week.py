@@ -3,6 +3,7 @@
 Run on demand (not a test)::
 
     python benchmarks/bench_week.py [--runs 5] [--limits 10 30 120] [--week 2026-W49]
+        [--metaheuristic GUIDED_LOCAL_SEARCH]
 
 Prints, side by side: value served, visits, driving time and run time of our planner and
 of VROOM (pyvroom, benchmark extra) given the same unit-days (our roster: VROOM cannot
@@ -25,13 +26,14 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import get_args
 
 from itinerant.errors import ApproximateDistancesWarning
 from itinerant.loading import load_scenario, with_week
 from itinerant.optimize.problem import build_problem, week_dates
 from itinerant.pipeline import Prepared, plan_prepared, prepare
 from itinerant.plan import Plan
-from itinerant.scenario import WEEKDAYS
+from itinerant.scenario import WEEKDAYS, MetaheuristicName
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY_S = 86_400
@@ -201,12 +203,20 @@ def main() -> None:
     parser.add_argument("--week", default="2026-W49")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--limits", type=float, nargs="*", default=[10, 30, 120])
+    parser.add_argument(
+        "--metaheuristic",
+        choices=get_args(MetaheuristicName),
+        help="override the scenario's solver.metaheuristic",
+    )
     args = parser.parse_args()
     prepared = prepared_week(args.week)
+    if args.metaheuristic:
+        prepared = with_solver(prepared, metaheuristic=args.metaheuristic)
     values = first_visit_values(prepared, args.week)
     print(
         f"7 Vallées, week {args.week}: {len(prepared.stops)} stops, "
-        f"matrices {'approximate (straight line x 1.3)' if prepared.approximate else 'road'}"
+        f"matrices {'approximate (straight line x 1.3)' if prepared.approximate else 'road'}, "
+        f"{prepared.scenario.solver.metaheuristic}"
     )
 
     times = []

@@ -7,13 +7,16 @@ missing one is reported by :func:`missing` and skipped by the scripts.
 
 Solvers:
 
-* ``itinerant``: :func:`itinerant.optimize.routing.solve` as the planner calls it
-  (native matrices, ``PARALLEL_CHEAPEST_INSERTION``, guided local search), stopped by
+* ``itinerant``: :func:`itinerant.optimize.routing.solve` with its defaults (on Solomon:
+  iterated local search with fleet search; on OPTW: guided local search), stopped by
   the time limit only (the solution limit is lifted);
-* variants, all through the same ``solve``: ``itinerant-tabu`` (tabu search instead of
-  guided local search), ``itinerant-warm`` (VROOM's routes for at most a third of the
-  limit as ``initial_routes``, guided local search for the time left) and
-  ``itinerant-pyvrp`` (the same from PyVRP's routes after half the limit: a hybrid);
+* variants, all through the same ``solve``: ``itinerant-gls`` (guided local search, the
+  default before issue 3), ``itinerant-ils-nofleet`` (iterated local search without the
+  fleet search), ``itinerant-ils-rw`` (a random-walk ruin alongside SISR),
+  ``itinerant-ils-abs`` (absences-based acceptance), ``itinerant-tabu`` (tabu search),
+  ``itinerant-warm`` (VROOM's routes for at most a third of the limit as
+  ``initial_routes``, guided local search for the time left) and ``itinerant-pyvrp``
+  (the same from PyVRP's routes after half the limit: a hybrid);
 * ``pyvrp``: PyVRP's ``Model`` (one vehicle type per class of identical vehicles,
   explicit edges), ``MaxRuntime(limit)``, the given seed;
 * ``vroom``: pyvroom with custom duration and cost matrices, exploration level 5, the
@@ -40,7 +43,18 @@ from itinerant.scenario import MetaheuristicName
 if TYPE_CHECKING:
     from itinerant.optimize.problem import RoutingProblem, Vehicle
 
-SOLVERS = ("itinerant", "itinerant-tabu", "itinerant-warm", "itinerant-pyvrp", "pyvrp", "vroom")
+SOLVERS = (
+    "itinerant",
+    "itinerant-gls",
+    "itinerant-ils-nofleet",
+    "itinerant-ils-rw",
+    "itinerant-ils-abs",
+    "itinerant-tabu",
+    "itinerant-warm",
+    "itinerant-pyvrp",
+    "pyvrp",
+    "vroom",
+)
 _NEEDS = {"itinerant-warm": "vroom", "itinerant-pyvrp": "pyvrp", "pyvrp": "pyvrp", "vroom": "vroom"}
 NO_LIMIT = 10**9
 """Solution limit given to the routing core so that only the time limit stops it."""
@@ -88,6 +102,12 @@ def run(solver: str, problem: RoutingProblem, *, limit_s: float, seed: int, thre
     """
     runners: dict[str, Callable[[], Solved]] = {
         "itinerant": lambda: run_itinerant(problem, limit_s),
+        "itinerant-gls": lambda: run_itinerant(
+            problem, limit_s, metaheuristic="GUIDED_LOCAL_SEARCH"
+        ),
+        "itinerant-ils-nofleet": lambda: run_itinerant(problem, limit_s, fleet_search=False),
+        "itinerant-ils-rw": lambda: run_itinerant(problem, limit_s, tune=_random_walk),
+        "itinerant-ils-abs": lambda: run_itinerant(problem, limit_s, tune=_absences),
         "itinerant-tabu": lambda: run_itinerant_warm(problem, limit_s, metaheuristic="TABU_SEARCH"),
         "itinerant-warm": lambda: run_itinerant_warm(
             problem, limit_s, start_with=lambda t: run_vroom(problem, t, threads)
@@ -104,10 +124,36 @@ def run(solver: str, problem: RoutingProblem, *, limit_s: float, seed: int, thre
 # --------------------------------------------------------------------------- itinerant
 
 
-def run_itinerant(problem: RoutingProblem, limit_s: float) -> Solved:
-    """Solve with the shared routing core as the planner does, time limit only."""
+def _random_walk(params: Any) -> None:
+    """ILS variant: a random-walk ruin of 10 visits alongside SISR, one at random."""
+    ruin = params.iterated_local_search_parameters.ruin_recreate_parameters.ruin_strategies
+    ruin.add().random_walk.num_removed_visits = 10
+
+
+def _absences(params: Any) -> None:
+    """ILS variant: reference accepted on fewer absences (SISR's fleet criterion)."""
+    accept = params.iterated_local_search_parameters.reference_solution_acceptance_strategy
+    accept.absences_based.remove_route_with_lowest_absences = False
+
+
+def run_itinerant(
+    problem: RoutingProblem,
+    limit_s: float,
+    *,
+    metaheuristic: MetaheuristicName = "ITERATED_LOCAL_SEARCH",
+    fleet_search: bool | None = None,
+    tune: Callable[[Any], None] | None = None,
+) -> Solved:
+    """Solve with the shared routing core (its defaults unless given), time limit only."""
     began = time.perf_counter()
-    result = solve(problem, solution_limit=NO_LIMIT, time_limit_s=limit_s)
+    result = solve(
+        problem,
+        solution_limit=NO_LIMIT,
+        time_limit_s=limit_s,
+        metaheuristic=metaheuristic,
+        fleet_search=fleet_search,
+        tune=tune,
+    )
     wall = time.perf_counter() - began
     routes = tuple(tuple(node for node, _ in r.visits) for r in result.routes)
     return Solved(routes, wall, f"{result.status}, {result.solutions} solutions")

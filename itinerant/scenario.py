@@ -569,7 +569,11 @@ FirstSolutionStrategy = Literal[
 
 
 MetaheuristicName = Literal[
-    "GUIDED_LOCAL_SEARCH", "TABU_SEARCH", "SIMULATED_ANNEALING", "GREEDY_DESCENT"
+    "ITERATED_LOCAL_SEARCH",
+    "GUIDED_LOCAL_SEARCH",
+    "TABU_SEARCH",
+    "SIMULATED_ANNEALING",
+    "GREEDY_DESCENT",
 ]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from itinerant.optimize.problem import Matrix, Node, RoutingProblem, Vehicle
-from itinerant.optimize.routing import solve
+from itinerant.optimize.routing import _fleet_shape, solve
 
 SOLOMON = Path(__file__).parents[2] / ".." / "shared" / "benchmarks" / "solomon"
 SCALE = 10  # one decimal of Euclidean distance, the usual rounding convention
@@ -78,3 +79,49 @@ def test_solomon_c101_first_50_customers_feasible() -> None:
     assert result.objective == total
     # C101 with 50 customers: 5 vehicles and 362.4 are best known; allow 5 %
     assert total <= 1.05 * 3624
+
+
+def with_fixed_cost(problem: RoutingProblem, cost: int) -> RoutingProblem:
+    """The same problem with a fixed cost on every vehicle (fewest vehicles first)."""
+    return replace(problem, vehicles=tuple(replace(v, fixed_cost=cost) for v in problem.vehicles))
+
+
+@pytest.mark.skipif(not SOLOMON.exists(), reason="../shared/benchmarks not available")
+def test_fleet_search_serves_all_with_fewer_vehicles_and_is_reproducible() -> None:
+    """Pure VRPTW shape (mandatory visits, fixed costs): the iterated local search with
+    fleet search serves every customer, reaches the best-known fleet of C101's first 50
+    customers, and two runs stopped by the solution limit give the same routes."""
+    problem = with_fixed_cost(read_solomon(SOLOMON / "C101.txt", 50), 100_000)
+    assert _fleet_shape(problem)
+    runs = [solve(problem, solution_limit=400, time_limit_s=60) for _ in range(2)]
+    first, second = runs
+    assert not first.dropped
+    assert len(first.routes) <= 5  # best known for C101 with 50 customers
+    assert first.ended_by == "solution_limit"
+    assert first.routes == second.routes
+    assert first.objective == second.objective
+
+
+def test_fleet_shape_needs_mandatory_visits_and_fixed_costs() -> None:
+    """Optional visits, a mandatory penalty or no fixed cost: not the fleet shape."""
+    matrix = Matrix(key="m", travel=((0, 1), (1, 0)), distance=((0, 1), (1, 0)))
+    vehicles = tuple(
+        Vehicle(
+            id=f"v{k}",
+            profile="m",
+            start_location=0,
+            end_location=0,
+            start_window=(0, 100),
+            end_window=(0, 100),
+            fixed_cost=10,
+        )
+        for k in range(2)
+    )
+    node = Node(id="a", location=1, windows=((0, 100),), mandatory=True)
+    problem = RoutingProblem(matrices=(matrix,), nodes=(node,), vehicles=vehicles, horizon=100)
+    assert _fleet_shape(problem)
+    assert not _fleet_shape(replace(problem, mandatory_penalty=1000))
+    assert not _fleet_shape(replace(problem, nodes=(replace(node, mandatory=False, prize=5),)))
+    assert not _fleet_shape(with_fixed_cost(problem, 0))
+    result = solve(problem, solution_limit=50, time_limit_s=5)
+    assert [r.visits[0][0] for r in result.routes] == ["a"]

@@ -68,6 +68,10 @@ WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 MIN_URGENCY = 0.05
 """Floor of a visit's urgency weight, so that every visit keeps some value."""
 
+ANNOUNCED_TIME_BAND_MIN = 30
+"""A replan keeps an announced session within this many minutes of its announced start
+(on its announced day), where it can; else the time, then the day, are released."""
+
 PIN_BONUS_FACTOR = 3.0
 """Keep bonus of an announced (pinned) visit, in ``value_per_visit`` units.
 
@@ -102,7 +106,7 @@ class Node:
     """A visit option: service starts inside one of ``windows``; optional with a prize.
 
     ``requires``: id of a node that must also be visited, ``min_gap`` earlier at least
-    (a second visit needs the first, on another day). ``target``: a soft service start.
+    (a second visit needs the first, on another day).
     """
 
     id: str
@@ -115,9 +119,6 @@ class Node:
     vehicles: tuple[str, ...] | None = None
     requires: str | None = None
     min_gap: int = 0
-    target: int | None = None
-    """Preferred service start (an announced time): each minute away costs ``target_cost``."""
-    target_cost: int = 0
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,13 @@ class WeekData:
     """Announced visits (stop id, date; None: released, bonus only) of a replan."""
     pin_bonus: int = 0
     """Prize added to the first visit of each pinned stop (see :data:`PIN_BONUS_FACTOR`)."""
+
+    announced: tuple[tuple[str, int], ...] = ()
+    """Announced session starts (stop id, week minute) held by a replan's time band."""
+
+    def announced_start(self, stop_id: str) -> int | None:
+        """Return the announced session start of a pinned stop, in week minutes (None: free)."""
+        return dict(self.announced).get(stop_id)
 
     def pin_of(self, stop_id: str) -> tuple[bool, dt.date | None]:
         """Whether a stop is pinned, and its announced date (None: released)."""
@@ -508,8 +516,8 @@ def build_problem(
         when that date still has any. Default: nothing pinned.
     announced_starts
         Announced session start (minutes since midnight) of pinned visits with a date:
-        a soft target, each minute away from it costing as much as a minute of driving,
-        so that the times the public was told hold where they can.
+        the session then starts within :data:`ANNOUNCED_TIME_BAND_MIN` of it, when the
+        date's windows allow (a hard band: the caller relaxes it for visits it drops).
 
     Returns
     -------
@@ -543,6 +551,13 @@ def build_problem(
     factor = scenario.rotation.second_visit_factor
     pins = dict(pinned or {})
     starts = dict(announced_starts or {})
+
+    def day_start(stop_id: str) -> int:
+        """Announced session start of a pinned stop, in week minutes."""
+        day = pins[stop_id]
+        assert day is not None
+        return (day - monday).days * DAY_MIN + starts[stop_id]
+
     bonus = round(VALUE_SCALE * scenario.solver.value_per_visit * PIN_BONUS_FACTOR)
 
     # unit-days
@@ -637,16 +652,9 @@ def build_problem(
             first = made[0]
             day = pins[stop.id]
             kept = _on_date(windows, (day - monday).days) if day is not None else ()
-            target = None
-            if day is not None and kept and stop.id in starts:
-                target = (day - monday).days * DAY_MIN + starts[stop.id]
-            made[0] = replace(
-                first,
-                prize=first.prize + bonus,
-                windows=kept or first.windows,
-                target=target,
-                target_cost=per_min if target is not None else 0,
-            )
+            if kept and stop.id in starts:
+                kept = _near(kept, day_start(stop.id)) or kept
+            made[0] = replace(first, prize=first.prize + bonus, windows=kept or first.windows)
         nodes.extend(made)
 
     # stay options for single-stop units that may stay
@@ -681,6 +689,9 @@ def build_problem(
         locations=locations,
         pinned=tuple(sorted(pins.items())),
         pin_bonus=bonus if pins else 0,
+        announced=tuple(
+            sorted((sid, day_start(sid)) for sid in starts if pins.get(sid) is not None)
+        ),
     )
     logger.info(
         "week %s: %d unit-days, %d visit nodes, %d stay options",
@@ -709,6 +720,12 @@ def _unit(scenario: Scenario, unit_id: str) -> Unit:
 def _on_date(windows: Sequence[tuple[int, int]], day_index: int) -> tuple[tuple[int, int], ...]:
     """Return the absolute windows that lie on one day of the week."""
     return tuple(w for w in windows if w[0] // DAY_MIN == day_index)
+
+
+def _near(windows: Sequence[tuple[int, int]], start: int) -> tuple[tuple[int, int], ...]:
+    """Return the parts of ``windows`` within :data:`ANNOUNCED_TIME_BAND_MIN` of ``start``."""
+    low, high = start - ANNOUNCED_TIME_BAND_MIN, start + ANNOUNCED_TIME_BAND_MIN
+    return tuple((max(a, low), min(b, high)) for a, b in windows if max(a, low) <= min(b, high))
 
 
 def _pin_stays(options: list[StayOption], date: dt.date | None, bonus: int) -> list[StayOption]:
@@ -877,22 +894,14 @@ def restrict_to_roster(
                 by_stop[stop_id], [v for v in vehicles if v.id in allowed], week.unit_days
             )
             pinned, day = week.pin_of(stop_id)
-            target, target_cost = node.target, node.target_cost
             if pinned and day is not None and node.id.endswith("#1"):
                 on_date = _on_date(windows, (day - week.monday).days)
+                announced = week.announced_start(stop_id)
+                if on_date and announced is not None:
+                    on_date = _near(on_date, announced) or on_date
                 windows = on_date or windows
-                if not on_date:  # the announced day is gone: no announced time to keep
-                    target, target_cost = None, 0
             if allowed and windows:
-                nodes.append(
-                    replace(
-                        node,
-                        vehicles=allowed,
-                        windows=windows,
-                        target=target,
-                        target_cost=target_cost,
-                    )
-                )
+                nodes.append(replace(node, vehicles=allowed, windows=windows))
             continue
         done.add(stop_id)
         dem = week.stop_demand(stop_id)

@@ -209,9 +209,6 @@ def build_model(problem: RoutingProblem) -> _Model:
             allowed = [vehicle_index[vid] for vid in node.vehicles if vid in vehicle_index]
             # SetAllowedVehiclesForIndex's Span argument is not wrapped in 9.15
             routing.VehicleVar(index).SetValues([-1, *allowed])
-        if node.target is not None and node.target_cost > 0:
-            time_dim.SetCumulVarSoftLowerBound(index, node.target, node.target_cost)
-            time_dim.SetCumulVarSoftUpperBound(index, node.target, node.target_cost)
         if not node.mandatory:
             routing.AddDisjunction([index], max(1, node.prize))
         elif problem.mandatory_penalty is not None:

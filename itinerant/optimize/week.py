@@ -117,12 +117,13 @@ def plan_week(
     pinned
         Announced visits to keep (a replan): stop id -> announced date. Pass 1 holds
         each to its date (when that date still has a crewed, open unit-day) with a keep
-        bonus (:data:`itinerant.optimize.problem.PIN_BONUS_FACTOR`); pass 2 frees the
-        ones pass 1 dropped to move to another day, bonus kept, and its plan is returned
-        when pass 1 dropped any. Default None: nothing pinned, one pass.
+        bonus (:data:`itinerant.optimize.problem.PIN_BONUS_FACTOR`); the last pass frees
+        the ones still dropped to move to another day, bonus kept. Default None: nothing
+        pinned, one pass.
     announced_starts
-        Announced session start (minutes since midnight) of pinned visits: kept where
-        possible (each minute away costs as much as a minute of driving).
+        Announced session start (minutes since midnight) of pinned visits. Pass 1 holds
+        each session within :data:`~itinerant.optimize.problem.ANNOUNCED_TIME_BAND_MIN`
+        of it; pass 2 releases the time of the visits pass 1 dropped, pass 3 their day.
 
     Returns
     -------
@@ -146,7 +147,7 @@ def plan_week(
         )
         raise InfeasiblePlanError(msg)
 
-    def run(pins: Mapping[str, dt.date | None] | None) -> Plan:
+    def run(pins: Mapping[str, dt.date | None] | None, starts: Mapping[str, int]) -> Plan:
         return _plan_pass(
             scenario,
             stops,
@@ -163,23 +164,44 @@ def plan_week(
             generated_at=generated_at,
             territory=territory,
             began=began,
-            announced_starts=announced_starts,
+            announced_starts=starts,
         )
 
-    if not pinned:
-        plan = run(None)
-    else:
-        pins: dict[str, dt.date | None] = dict(pinned)
+    def not_held(plan: Plan | None, pins: Mapping[str, dt.date | None]) -> list[str]:
+        if plan is None:
+            return list(pins)
+        held = {(v.stop_id, t.date) for t in plan.tours for v in t.visits}
+        return [sid for sid, day in pins.items() if day is not None and (sid, day) not in held]
+
+    def attempt(pins: Mapping[str, dt.date | None], starts: Mapping[str, int]) -> Plan | None:
         try:
-            plan = run(pins)
-            held = {(v.stop_id, t.date) for t in plan.tours for v in t.visits}
-            dropped = [sid for sid, day in pinned.items() if (sid, day) not in held]
+            return run(pins, starts)
         except InfeasiblePlanError:
-            dropped = list(pinned)
-        if dropped:
-            logger.info("replan: %d announced visit(s) could not hold, pass 2", len(dropped))
-            pins.update(dict.fromkeys(dropped))
-            plan = run(pins)
+            return None
+
+    if not pinned:
+        return _logged(run(None, {}), week)
+    # pass 1: announced visits on their day, near their announced time
+    pins: dict[str, dt.date | None] = dict(pinned)
+    starts = dict(announced_starts or {})
+    plan = attempt(pins, starts)
+    dropped = not_held(plan, pins)
+    if dropped and any(sid in starts for sid in dropped):
+        # pass 2: the ones dropped keep their day, not their time
+        logger.info("replan: %d announced visit(s) off their time, pass 2", len(dropped))
+        starts = {sid: start for sid, start in starts.items() if sid not in dropped}
+        plan = attempt(pins, starts)
+        dropped = not_held(plan, pins)
+    if dropped or plan is None:
+        # pass 3: the ones still dropped may move to another day
+        logger.info("replan: %d announced visit(s) off their day, pass 3", len(dropped))
+        pins.update(dict.fromkeys(dropped))
+        plan = run(pins, {sid: start for sid, start in starts.items() if sid not in dropped})
+    return _logged(plan, week)
+
+
+def _logged(plan: Plan, week: str) -> Plan:
+    """Log a week's plan and return it."""
     logger.info(
         "week %s planned: %d tours, value %.0f", week, len(plan.tours), plan.kpis.value_served
     )

@@ -714,12 +714,13 @@ def replan(
     """Replan a week from a date after a disruption, keeping announced visits if possible.
 
     Writes the whole week's new plan (the days before --from as they were done), its
-    outputs, and changes.csv (kept, moved, cancelled, added) to tell the communes.
+    outputs, and changes.csv (kept, new time, moved, cancelled, added) to tell the
+    communes.
 
     \b
     Example:
         itinerant replan maps/7-vallees/2026-W49/plan.json --from 2026-12-02 \\
-            --unit-unavailable bus:2026-12-02
+            --unit-unavailable bus:2026-12-02 --road-closed D928
     """
     scenario, territory = _load(scenario_path)
     previous = read_plan(plan_path)

@@ -37,6 +37,8 @@ from datetime import timedelta
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
+from ortools.constraint_solver import routing_enums_pb2
+
 from itinerant.optimize.routing import solve
 from itinerant.scenario import MetaheuristicName
 
@@ -49,6 +51,7 @@ SOLVERS = (
     "itinerant-ils-nofleet",
     "itinerant-ils-rw",
     "itinerant-ils-abs",
+    "itinerant-ils-savings",
     "itinerant-tabu",
     "itinerant-warm",
     "itinerant-pyvrp",
@@ -108,6 +111,7 @@ def run(solver: str, problem: RoutingProblem, *, limit_s: float, seed: int, thre
         "itinerant-ils-nofleet": lambda: run_itinerant(problem, limit_s, fleet_search=False),
         "itinerant-ils-rw": lambda: run_itinerant(problem, limit_s, tune=_random_walk),
         "itinerant-ils-abs": lambda: run_itinerant(problem, limit_s, tune=_absences),
+        "itinerant-ils-savings": lambda: run_itinerant(problem, limit_s, tune=_savings),
         "itinerant-tabu": lambda: run_itinerant_warm(problem, limit_s, metaheuristic="TABU_SEARCH"),
         "itinerant-warm": lambda: run_itinerant_warm(
             problem, limit_s, start_with=lambda t: run_vroom(problem, t, threads)
@@ -128,6 +132,11 @@ def _random_walk(params: Any) -> None:
     """ILS variant: a random-walk ruin of 10 visits alongside SISR, one at random."""
     ruin = params.iterated_local_search_parameters.ruin_recreate_parameters.ruin_strategies
     ruin.add().random_walk.num_removed_visits = 10
+
+
+def _savings(params: Any) -> None:
+    """ILS variant: savings first solution (fewer, fuller routes to start from)."""
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.SAVINGS
 
 
 def _absences(params: Any) -> None:

@@ -269,7 +269,9 @@ def replan_week(
         pinned=pinned,
         announced_starts=announced_starts,
     )
-    changes = _changes(scenario, previous, plan, announced, by_id, roads_closed=bool(roads_closed))
+    changes = _changes(
+        scenario, previous, plan, announced, by_id, starts, roads_closed=bool(roads_closed)
+    )
     whole = _whole_week(scenario, stops, previous, plan, start)
     return ReplanResult(
         start=start,
@@ -294,10 +296,11 @@ def _hours_left(
                 worked[staff_id] = worked.get(staff_id, 0) + tour.shift_end - tour.shift_start
     staff = []
     for member in scenario.staff:
-        left_h = member.max_hours_week - worked.get(member.id, 0) / 60
         if member.id not in worked:
             staff.append(member)
-        elif left_h > 0:
+            continue
+        left_h = member.max_hours_week - worked[member.id] / 60
+        if left_h > 0:
             staff.append(member.model_copy(update={"max_hours_week": left_h}))
         else:
             absences = (*member.absences, *remaining_days)
@@ -381,13 +384,14 @@ def _changes(
     plan: Plan,
     announced: list[tuple[str, dt.date, str]],
     by_id: Mapping[str, Stop],
+    old_start: Mapping[tuple[str, dt.date, str], int],
     *,
     roads_closed: bool,
 ) -> tuple[Change, ...]:
     new = _entries(plan, set(plan.dates))
     names = {v.stop_id: (v.insee, v.commune_name) for t in previous.tours for v in t.visits}
     names |= {v.stop_id: (v.insee, v.commune_name) for t in plan.tours for v in t.visits}
-    old_start, new_start = _session_starts(previous), _session_starts(plan)
+    new_start = _session_starts(plan)
     left = list(new)
     changes: list[Change] = []
     moved_from: list[tuple[str, dt.date, str]] = []

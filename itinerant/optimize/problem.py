@@ -550,13 +550,11 @@ def build_problem(
     per_min = max(1, round(VALUE_SCALE * scenario.solver.travel_cost_per_hour / 60))
     factor = scenario.rotation.second_visit_factor
     pins = dict(pinned or {})
-    starts = dict(announced_starts or {})
-
-    def day_start(stop_id: str) -> int:
-        """Announced session start of a pinned stop, in week minutes."""
-        day = pins[stop_id]
-        assert day is not None
-        return (day - monday).days * DAY_MIN + starts[stop_id]
+    announced = {
+        sid: (day - monday).days * DAY_MIN + start
+        for sid, start in (announced_starts or {}).items()
+        if (day := pins.get(sid)) is not None
+    }
 
     bonus = round(VALUE_SCALE * scenario.solver.value_per_visit * PIN_BONUS_FACTOR)
 
@@ -651,9 +649,11 @@ def build_problem(
         if stop.id in pins and made:
             first = made[0]
             day = pins[stop.id]
-            kept = _on_date(windows, (day - monday).days) if day is not None else ()
-            if kept and stop.id in starts:
-                kept = _near(kept, day_start(stop.id)) or kept
+            kept = (
+                _pinned_windows(windows, (day - monday).days, announced.get(stop.id))
+                if day is not None
+                else ()
+            )
             made[0] = replace(first, prize=first.prize + bonus, windows=kept or first.windows)
         nodes.extend(made)
 
@@ -689,9 +689,7 @@ def build_problem(
         locations=locations,
         pinned=tuple(sorted(pins.items())),
         pin_bonus=bonus if pins else 0,
-        announced=tuple(
-            sorted((sid, day_start(sid)) for sid in starts if pins.get(sid) is not None)
-        ),
+        announced=tuple(sorted(announced.items())),
     )
     logger.info(
         "week %s: %d unit-days, %d visit nodes, %d stay options",
@@ -720,6 +718,16 @@ def _unit(scenario: Scenario, unit_id: str) -> Unit:
 def _on_date(windows: Sequence[tuple[int, int]], day_index: int) -> tuple[tuple[int, int], ...]:
     """Return the absolute windows that lie on one day of the week."""
     return tuple(w for w in windows if w[0] // DAY_MIN == day_index)
+
+
+def _pinned_windows(
+    windows: Sequence[tuple[int, int]], day_index: int, announced: int | None
+) -> tuple[tuple[int, int], ...]:
+    """Windows of an announced visit: on its day, near its announced time where possible."""
+    on_date = _on_date(windows, day_index)
+    if on_date and announced is not None:
+        return _near(on_date, announced) or on_date
+    return on_date
 
 
 def _near(windows: Sequence[tuple[int, int]], start: int) -> tuple[tuple[int, int], ...]:
@@ -895,11 +903,10 @@ def restrict_to_roster(
             )
             pinned, day = week.pin_of(stop_id)
             if pinned and day is not None and node.id.endswith("#1"):
-                on_date = _on_date(windows, (day - week.monday).days)
-                announced = week.announced_start(stop_id)
-                if on_date and announced is not None:
-                    on_date = _near(on_date, announced) or on_date
-                windows = on_date or windows
+                day_index = (day - week.monday).days
+                windows = (
+                    _pinned_windows(windows, day_index, week.announced_start(stop_id)) or windows
+                )
             if allowed and windows:
                 nodes.append(replace(node, vehicles=allowed, windows=windows))
             continue

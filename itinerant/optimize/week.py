@@ -196,7 +196,7 @@ def plan_week(
         # pass 3: the ones still dropped may move to another day
         logger.info("replan: %d announced visit(s) off their day, pass 3", len(dropped))
         pins.update(dict.fromkeys(dropped))
-        plan = run(pins, {sid: start for sid, start in starts.items() if sid not in dropped})
+        plan = run(pins, starts)  # a released pin has no day, so no announced time
     return _logged(plan, week)
 
 

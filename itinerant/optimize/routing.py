@@ -20,6 +20,7 @@ from itertools import pairwise
 from typing import Any, Final, Literal
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
+from ortools.util import optional_boolean_pb2
 
 from itinerant.optimize.problem import RoutingProblem, Vehicle
 from itinerant.scenario import FirstSolutionStrategy, MetaheuristicName
@@ -90,8 +91,13 @@ def _vehicle_class(v: Vehicle) -> tuple[str, int, int, int, int]:
     return (v.profile, v.setup, v.service, v.cost_per_time, v.cost_per_distance)
 
 
-def build_model(problem: RoutingProblem) -> _Model:
-    """Build the routing model (dimensions, windows, disjunctions, breaks) of a problem."""
+def build_model(problem: RoutingProblem, *, late_cost: int = 0) -> _Model:
+    """Build the routing model (dimensions, windows, disjunctions, breaks) of a problem.
+
+    ``late_cost`` > 0 relaxes the end of each visit's last window: a visit may start
+    after it, up to the horizon, at ``late_cost`` per time unit late (OR-Tools' soft
+    cumul upper bound); the starts of windows and the gaps between them stay hard.
+    """
     depots = sorted(
         {v.start_location for v in problem.vehicles} | {v.end_location for v in problem.vehicles}
     )
@@ -201,7 +207,11 @@ def build_model(problem: RoutingProblem) -> _Model:
         index_of[node.id] = index
         windows = sorted(node.windows)
         cumul = time_dim.CumulVar(index)
-        cumul.SetRange(windows[0][0], windows[-1][1])
+        if late_cost > 0:
+            cumul.SetRange(windows[0][0], horizon)
+            time_dim.SetCumulVarSoftUpperBound(index, windows[-1][1], late_cost)
+        else:
+            cumul.SetRange(windows[0][0], windows[-1][1])
         for (_, a1), (b0, _) in pairwise(windows):
             if b0 - 1 >= a1 + 1:
                 cumul.RemoveInterval(a1 + 1, b0 - 1)
@@ -260,9 +270,12 @@ def iterated_local_search_parameters(params: Any, *, removed: int = 20, sequence
     the paper's 10 and 10 on Solomon's R, RC instances) per iteration, then
     local cheapest insertion, local search on the perturbed solution, a simulated
     annealing acceptance of the reference solution with automatic temperatures, greedy
-    acceptance of the best. Local search inside it is a plain descent.
+    acceptance of the best. Local search inside it is a plain descent, with the CROSS
+    exchange operator on (two chains of visits swapped between routes; off by default in
+    OR-Tools, measured a little better on Solomon's R1 and R2 instances).
     """
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    params.local_search_operators.use_cross_exchange = optional_boolean_pb2.BOOL_TRUE
     params.use_iterated_local_search = True
     ils = params.iterated_local_search_parameters
     ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
@@ -285,8 +298,26 @@ def iterated_local_search_parameters(params: Any, *, removed: int = 20, sequence
     ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
 
 
-_FLEET_RUINS: tuple[tuple[int, int], ...] = ((20, 15), (30, 20))
-"""SISR ruins (average removed visits, longest sequence) of a fleet attempt, then its retry."""
+@dataclass(frozen=True)
+class _FleetAttempt:
+    """One fleet attempt: lateness price (per unit of driving cost; 0: hard windows), ruin."""
+
+    late_factor: int
+    removed: int
+    sequence: int
+
+
+_FLEET_ATTEMPTS: Final = (
+    _FleetAttempt(late_factor=1000, removed=20, sequence=15),
+    _FleetAttempt(late_factor=0, removed=20, sequence=15),
+    _FleetAttempt(late_factor=100, removed=20, sequence=15),
+)
+"""Fleet attempts, taken in turn while a fleet size fails (see :func:`solve`)."""
+
+_FLEET_FIRST_SHARE: Final = 0.1
+_FLEET_ATTEMPT_SHARE: Final = 0.35
+_FLEET_POLISH_SHARE: Final = 0.15
+"""Shares of the limits: first solve, each fleet attempt, kept for the final polish."""
 
 
 def _fleet_shape(problem: RoutingProblem) -> bool:
@@ -323,14 +354,17 @@ def solve(
 
     Fleet search (``fleet_search=None``: on for :data:`ILS` on that shape without initial
     routes): with every visit mandatory, the iterated local search cannot empty a route,
-    so the search first solves the problem (a fifth of both limits), then removes the
-    vehicle of the route with the fewest visits and solves again with the other used
-    vehicles only, every visit optional with a penalty above any solution's cost (a
-    quarter of the limits per attempt; a failed attempt is retried once with larger
-    ruins), and keeps the smaller fleet while every visit is served. The time left
-    polishes the distance with the final fleet; the cheaper of it and the last fleet's
-    solution is returned. Each phase gets its share of ``solution_limit`` as well as of
-    ``time_limit_s``, so a search that the solution limit stops is reproducible.
+    so the search first solves the problem (a tenth of both limits), then tries, from
+    scratch, the used vehicles minus the one of the shortest route (35 % of the limits per
+    attempt). A failed size is tried again with the next relaxation, in turn: time
+    windows made soft (a visit may start after its window at 1000 times the cost of a
+    unit of driving per unit of lateness: OR-Tools has no time-warp relaxation, and this
+    one lets the search cross infeasible schedules), hard windows with every visit
+    optional under a penalty above any solution's cost, soft windows at 100 times. An
+    attempt succeeds when every visit is served in its window; the smaller fleet is then
+    kept. The last 15 % of the limits polishes the distance with the final fleet (hard
+    windows, kept if cheaper). Each phase gets its share of ``solution_limit`` as well as
+    of ``time_limit_s``, so a search that the solution limit stops is reproducible.
 
     With the iterated local search, "a solution" for ``solution_limit`` is still one call
     of the solution callback (a solution the search accepted: local-search steps and
@@ -419,8 +453,8 @@ def _solve_fleet(
 
     best = _solve_once(
         problem,
-        solution_limit=budget(0.2, 0),
-        time_limit_s=0.2 * time_limit_s,
+        solution_limit=budget(_FLEET_FIRST_SHARE, 0),
+        time_limit_s=_FLEET_FIRST_SHARE * time_limit_s,
         first_solution=first_solution,
         metaheuristic=ILS,
         tune=tune,
@@ -429,6 +463,7 @@ def _solve_fleet(
     last = best
     if not best.routes or best.dropped:
         return _with_totals(best, began, used, solution_limit, time_limit_s)
+    unit_cost = max(1, *(v.cost_per_distance + v.cost_per_time for v in problem.vehicles))
     arc_cost = 1 + max(
         v.cost_per_distance * max(max(row) for row in problem.matrix(v.profile).distance)
         + v.cost_per_time * max(max(row) for row in problem.matrix(v.profile).travel)
@@ -439,42 +474,51 @@ def _solve_fleet(
         + sum(v.fixed_cost for v in problem.vehicles)
         + arc_cost * (len(problem.nodes) + len(problem.vehicles))
     )
-    ruins = _FLEET_RUINS
-    while len(best.routes) > 1 and used < 0.65 * solution_limit and left_s() > 0.35 * time_limit_s:
+    failures = 0
+    while len(best.routes) > 1 and used < (1 - _FLEET_POLISH_SHARE) * solution_limit:
+        room = min(
+            _FLEET_ATTEMPT_SHARE * time_limit_s, left_s() - _FLEET_POLISH_SHARE * time_limit_s
+        )
+        if room < 0.5 * _FLEET_ATTEMPT_SHARE * time_limit_s:
+            break
+        how = _FLEET_ATTEMPTS[failures % len(_FLEET_ATTEMPTS)]
+        late_cost = how.late_factor * unit_cost
         shortest = min(best.routes, key=lambda r: (len(r.visits), r.vehicle))
         keep = {r.vehicle for r in best.routes} - {shortest.vehicle}
         fewer = replace(
             problem,
             vehicles=tuple(v for v in problem.vehicles if v.id in keep),
-            mandatory_penalty=penalty,
+            mandatory_penalty=penalty + late_cost * problem.horizon,
         )
-        removed, sequence = ruins[0]
         attempt = _solve_once(
             fewer,
-            solution_limit=budget(0.25, used),
-            time_limit_s=min(0.25 * time_limit_s, left_s() - 0.1 * time_limit_s),
+            solution_limit=budget(_FLEET_ATTEMPT_SHARE, used),
+            time_limit_s=room,
             first_solution=first_solution,
             metaheuristic=ILS,
             tune=tune,
-            ruin=(removed, sequence),
+            ruin=(how.removed, how.sequence),
+            late_cost=late_cost,
         )
         used += attempt.solutions
         last = attempt
+        late = _late_visits(problem, attempt)
         logger.info(
-            "routing: fleet %d -> %d vehicles (ruin %d/%d): %d visits left out",
+            "routing: fleet %d -> %d vehicles (lateness x%d, ruin %d/%d): "
+            "%d visits left out, %d late",
             len(best.routes),
             len(fewer.vehicles),
-            removed,
-            sequence,
+            how.late_factor,
+            how.removed,
+            how.sequence,
             len(attempt.dropped),
+            len(late),
         )
-        if attempt.routes and not attempt.dropped:
-            best, ruins = attempt, _FLEET_RUINS
-        elif len(ruins) > 1:
-            ruins = ruins[1:]  # same fleet again, other ruin size: another trajectory
+        if attempt.routes and not attempt.dropped and not late:
+            best, failures = attempt, 0
         else:
-            break
-    if left_s() > 0.1 * time_limit_s and used < solution_limit:
+            failures += 1
+    if left_s() > 0.05 * time_limit_s and used < solution_limit:
         keep = {r.vehicle for r in best.routes}
         final = replace(
             problem,
@@ -494,6 +538,12 @@ def _solve_fleet(
         if not polish.dropped and polish.routes and polish.objective < best.objective:
             best = polish
     return _with_totals(best, began, used, solution_limit, time_limit_s, last.ended_by)
+
+
+def _late_visits(problem: RoutingProblem, result: RoutingResult) -> list[str]:
+    """Ids of the visits that start after the end of their last window."""
+    last_end = {n.id: max(end for _, end in n.windows) for n in problem.nodes}
+    return [node for r in result.routes for node, start in r.visits if start > last_end[node]]
 
 
 def _with_totals(
@@ -525,10 +575,14 @@ def _solve_once(
     initial_routes: Sequence[Sequence[str]] | None = None,
     tune: Callable[[Any], None] | None = None,
     ruin: tuple[int, int] = (20, 15),
+    late_cost: int = 0,
 ) -> RoutingResult:
-    """One OR-Tools search; ``ruin``: SISR's average removed visits and longest sequence."""
+    """One OR-Tools search; ``ruin``: SISR's average removed visits and longest sequence.
+
+    ``late_cost``: see :func:`build_model` (the caller checks the visits' lateness).
+    """
     began = time.perf_counter()
-    model = build_model(problem)
+    model = build_model(problem, late_cost=late_cost)
     routing, manager, time_dim = model.routing, model.manager, model.time
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(

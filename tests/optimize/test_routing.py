@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from itinerant.optimize.problem import Matrix, Node, RoutingProblem, Vehicle
-from itinerant.optimize.routing import _fleet_shape, solve
+from itinerant.optimize.routing import (
+    RoutingResult,
+    _fleet_shape,
+    _late_visits,
+    _solve_once,
+    solve,
+)
 
 SOLOMON = Path(__file__).parents[2] / ".." / "shared" / "benchmarks" / "solomon"
 SCALE = 10  # one decimal of Euclidean distance, the usual rounding convention
@@ -96,6 +102,11 @@ def test_fleet_search_serves_all_with_fewer_vehicles_and_is_reproducible() -> No
     runs = [solve(problem, solution_limit=400, time_limit_s=60) for _ in range(2)]
     first, second = runs
     assert not first.dropped
+    by_id = {n.id: n for n in problem.nodes}
+    for route in first.routes:  # the fleet attempts relax windows; the result may not
+        for node_id, start in route.visits:
+            (opens, closes), *_ = by_id[node_id].windows
+            assert opens <= start <= closes, node_id
     assert len(first.routes) <= 5  # best known for C101 with 50 customers
     assert first.ended_by == "solution_limit"
     assert first.routes == second.routes
@@ -125,3 +136,44 @@ def test_fleet_shape_needs_mandatory_visits_and_fixed_costs() -> None:
     assert not _fleet_shape(with_fixed_cost(problem, 0))
     result = solve(problem, solution_limit=50, time_limit_s=5)
     assert [r.visits[0][0] for r in result.routes] == ["a"]
+
+
+def test_late_cost_lets_a_visit_start_after_its_window_at_a_price() -> None:
+    """With ``late_cost`` a visit that cannot start in its window is served late and
+    priced per time unit (the fleet attempts' relaxation); without it, it is dropped."""
+    matrix = Matrix(key="m", travel=((0, 30), (30, 0)), distance=((0, 30), (30, 0)))
+    vehicle = Vehicle(
+        id="v",
+        profile="m",
+        start_location=0,
+        end_location=0,
+        start_window=(0, 200),
+        end_window=(0, 200),
+    )
+    node = Node(id="far", location=1, windows=((0, 10),), mandatory=True)
+    problem = RoutingProblem(
+        matrices=(matrix,),
+        nodes=(node,),
+        vehicles=(vehicle,),
+        horizon=200,
+        mandatory_penalty=10_000,
+    )
+
+    def solve_once(late_cost: int) -> RoutingResult:
+        return _solve_once(
+            problem,
+            solution_limit=50,
+            time_limit_s=5.0,
+            first_solution="PARALLEL_CHEAPEST_INSERTION",
+            metaheuristic="GUIDED_LOCAL_SEARCH",
+            late_cost=late_cost,
+        )
+
+    hard = solve_once(0)
+    assert hard.dropped == ("far",)
+    soft = solve_once(7)
+    assert not soft.dropped
+    assert soft.routes[0].visits == (("far", 30),)
+    assert soft.objective == 60 + 7 * (30 - 10)
+    assert _late_visits(problem, soft) == ["far"]
+    assert _late_visits(problem, hard) == []

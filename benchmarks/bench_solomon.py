@@ -4,6 +4,7 @@ Run on demand from the repository root (not a test)::
 
     python -m benchmarks.bench_solomon --instances C101 R1 --limit 30 --csv solomon.csv
     python -m benchmarks.bench_solomon --instances RC2 --limit 5 --solvers itinerant pyvrp
+    python -m benchmarks.bench_solomon --from-csv c1-r1.csv r2-rc.csv   # tables of earlier runs
 
 Each instance becomes one integer ``RoutingProblem`` (:func:`benchmarks.instances.
 solomon_problem`: distance + 1000 per vehicle used, fewest vehicles first) that every
@@ -16,6 +17,7 @@ and the issue's targets. Solvers whose package is missing are skipped with a mes
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from benchmarks.instances import (
     SOLOMON_DIR,
@@ -35,6 +37,7 @@ from benchmarks.report import (
     common_arguments,
     instance_table,
     mean_gap_by_class,
+    read_csv,
     write_csv,
 )
 
@@ -73,7 +76,17 @@ def targets(rows: list[Row], solver: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status."""
-    args = common_arguments(__doc__ or "", ["itinerant", "pyvrp", "vroom"]).parse_args(argv)
+    parser = common_arguments(__doc__ or "", ["itinerant", "pyvrp", "vroom"])
+    parser.add_argument(
+        "--from-csv",
+        nargs="+",
+        type=Path,
+        metavar="CSV",
+        help="print the tables and targets of earlier runs (their --csv files) and exit",
+    )
+    args = parser.parse_args(argv)
+    if args.from_csv:
+        return print_earlier(args.from_csv)
     try:
         names = select(args.instances, solomon_names())
     except ValueError as exc:
@@ -116,6 +129,29 @@ def main(argv: list[str] | None = None) -> int:
             )
     if args.csv:
         write_csv(args.csv, rows)
+    print_tables(rows, solvers)
+    return 0
+
+
+def print_earlier(paths: list[Path]) -> int:
+    """Print the tables and targets of the rows in earlier runs' CSV files."""
+    try:
+        rows = [row for path in paths for row in read_csv(path)]
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        print(f"error: cannot read the rows: {exc}", file=sys.stderr)
+        return 2
+    order = {name: i for i, name in enumerate(solomon_names())}
+    rows.sort(key=lambda r: order.get(r.instance, len(order)))
+    solvers = list(dict.fromkeys(r.solver for r in rows))
+    limits = sorted({r.limit_s for r in rows})
+    print(f"# Solomon VRPTW: {len({r.instance for r in rows})} instances from {len(paths)} CSV")
+    print(f"# limits (s): {', '.join(f'{x:g}' for x in limits)}")
+    print_tables(rows, solvers)
+    return 0
+
+
+def print_tables(rows: list[Row], solvers: list[str]) -> None:
+    """Print the per-instance and per-class tables and the targets."""
     print("\n## Per instance: vehicles / distance gap to best known (wall time)\n")
     print(instance_table(rows, solvers, "BKS veh / dist"))
     print("\n## Per class (gap@fleet: mean gap where the fleet is the best known's)\n")
@@ -124,7 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     for solver in solvers:
         print(solver)
         print("\n".join(targets(rows, solver)))
-    return 0
 
 
 if __name__ == "__main__":

@@ -72,6 +72,22 @@ def write_csv(path: Path, rows: Sequence[Row]) -> None:
             writer.writerow(dataclasses.asdict(row))
 
 
+def read_csv(path: Path) -> list[Row]:
+    """Read the rows that :func:`write_csv` wrote (to print the tables of earlier runs)."""
+    types = {f.name: f.type for f in dataclasses.fields(Row)}
+    convert: dict[str, Callable[[str], object]] = {
+        "float": float,
+        "int": int,
+        "bool": lambda text: text == "True",
+        "str": str,
+    }
+    with path.open(newline="") as f:
+        return [
+            Row(**{k: convert[str(types[k])](v) for k, v in record.items()})  # type: ignore[arg-type]
+            for record in csv.DictReader(f)
+        ]
+
+
 def _table(header: Sequence[str], lines: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
     fmt = " | ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))

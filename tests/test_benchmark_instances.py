@@ -183,3 +183,39 @@ def test_warm_start_from_the_c101_best_known_routes_keeps_them() -> None:
     assert sorted(routes) == sorted(C101_BKS)
     check = check_vrptw(inst, routes)
     assert (check.vehicles, round(check.value, 2)) == (10, 828.94)
+
+
+def test_tables_of_earlier_runs_are_read_back_from_their_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows written by ``--csv`` read back equal, and ``--from-csv`` prints their tables
+    and targets in the instances' order, whatever the order of the files."""
+    from benchmarks.bench_solomon import main
+    from benchmarks.report import Row, read_csv, write_csv
+
+    def row(instance: str, vehicles: int, gap: float) -> Row:
+        return Row(
+            instance=instance,
+            cls=instance[:-2],
+            solver="itinerant",
+            limit_s=30.0,
+            wall_s=30.01,
+            feasible=True,
+            vehicles=vehicles,
+            value=1000.5,
+            bks_vehicles=10,
+            bks_value=1000.0,
+            gap_pct=gap,
+            problems="",
+            note="SUCCESS, 12 solutions",
+        )
+
+    second, first = [row("R102", 11, -1.5)], [row("C101", 10, 0.25)]
+    write_csv(tmp_path / "b.csv", second)
+    write_csv(tmp_path / "a.csv", first)
+    assert read_csv(tmp_path / "b.csv") == second
+    assert main(["--from-csv", str(tmp_path / "b.csv"), str(tmp_path / "a.csv")]) == 0
+    out = capsys.readouterr().out
+    assert out.index("C101") < out.index("R102")
+    assert "best-known fleet on >= 45/56 (1.6 of 2): 1" in out
+    assert main(["--from-csv", str(tmp_path / "missing.csv")]) == 2

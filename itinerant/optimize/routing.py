@@ -484,11 +484,10 @@ def _solve_fleet(
         how = _FLEET_ATTEMPTS[failures % len(_FLEET_ATTEMPTS)]
         late_cost = how.late_factor * unit_cost
         shortest = min(best.routes, key=lambda r: (len(r.visits), r.vehicle))
-        keep = {r.vehicle for r in best.routes} - {shortest.vehicle}
-        fewer = replace(
+        fewer = _with_vehicles(
             problem,
-            vehicles=tuple(v for v in problem.vehicles if v.id in keep),
-            mandatory_penalty=penalty + late_cost * problem.horizon,
+            {r.vehicle for r in best.routes} - {shortest.vehicle},
+            penalty + late_cost * problem.horizon,
         )
         attempt = _solve_once(
             fewer,
@@ -519,12 +518,7 @@ def _solve_fleet(
         else:
             failures += 1
     if left_s() > 0.05 * time_limit_s and used < solution_limit:
-        keep = {r.vehicle for r in best.routes}
-        final = replace(
-            problem,
-            vehicles=tuple(v for v in problem.vehicles if v.id in keep),
-            mandatory_penalty=penalty,
-        )
+        final = _with_vehicles(problem, {r.vehicle for r in best.routes}, penalty)
         polish = _solve_once(
             final,
             solution_limit=solution_limit - used,
@@ -538,6 +532,15 @@ def _solve_fleet(
         if not polish.dropped and polish.routes and polish.objective < best.objective:
             best = polish
     return _with_totals(best, began, used, solution_limit, time_limit_s, last.ended_by)
+
+
+def _with_vehicles(problem: RoutingProblem, keep: set[str], penalty: int) -> RoutingProblem:
+    """Return the problem with the vehicles ``keep`` only, every visit droppable at ``penalty``."""
+    return replace(
+        problem,
+        vehicles=tuple(v for v in problem.vehicles if v.id in keep),
+        mandatory_penalty=penalty,
+    )
 
 
 def _late_visits(problem: RoutingProblem, result: RoutingResult) -> list[str]:

@@ -7,13 +7,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from ortools.constraint_solver import pywrapcp
 
 from itinerant.optimize.problem import Matrix, Node, RoutingProblem, Vehicle
 from itinerant.optimize.routing import (
     RoutingResult,
     _fleet_shape,
     _late_visits,
+    _mean_arc_cost,
     _solve_once,
+    _too_small,
+    iterated_local_search_parameters,
     solve,
 )
 
@@ -177,3 +181,65 @@ def test_late_cost_lets_a_visit_start_after_its_window_at_a_price() -> None:
     assert soft.objective == 60 + 7 * (30 - 10)
     assert _late_visits(problem, soft) == ["far"]
     assert _late_visits(problem, hard) == []
+
+
+def test_annealing_temperatures_automatic_or_given() -> None:
+    """The iterated local search anneals at OR-Tools' automatic temperatures unless given
+    (the fleet search's polish gives its own, in units of the objective)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    iterated_local_search_parameters(params)
+    accept = params.iterated_local_search_parameters.reference_solution_acceptance_strategy
+    assert accept.simulated_annealing.automatic_temperatures
+    iterated_local_search_parameters(params, temperatures=(1200.0, 4.0))
+    annealing = accept.simulated_annealing
+    assert not annealing.automatic_temperatures
+    assert (annealing.initial_temperature, annealing.final_temperature) == (1200.0, 4.0)
+
+
+def test_mean_arc_cost_weighs_distance_and_time_by_vehicle() -> None:
+    """The temperatures' unit: the mean cost of an arc between two distinct places."""
+    distance = ((0, 10, 20), (10, 0, 30), (20, 30, 0))
+    travel = ((0, 1, 2), (1, 0, 3), (2, 3, 0))
+    vehicle = Vehicle(
+        id="v",
+        profile="m",
+        start_location=0,
+        end_location=0,
+        start_window=(0, 100),
+        end_window=(0, 100),
+        cost_per_distance=2,
+        cost_per_time=1,
+    )
+    nodes = tuple(Node(id=str(i), location=i, windows=((0, 100),)) for i in (1, 2))
+    problem = RoutingProblem(
+        matrices=(Matrix(key="m", travel=travel, distance=distance),),
+        nodes=nodes,
+        vehicles=(vehicle, replace(vehicle, id="w")),
+        horizon=100,
+    )
+    assert _mean_arc_cost(problem) == (2 * 120 + 12) / 6
+    cheaper = replace(problem, vehicles=(vehicle, replace(vehicle, id="w", cost_per_distance=0)))
+    assert _mean_arc_cost(cheaper) == (2 * 120 + 12 + 12) / 12
+
+
+def test_fleet_too_small_for_the_demand_or_the_stops() -> None:
+    """The fleet search makes no attempt with vehicles that cannot carry the demand or
+    make the stops between them (no limit given: never too small)."""
+    matrix = Matrix(key="m", travel=((0, 1), (1, 0)), distance=((0, 1), (1, 0)))
+    van = Vehicle(
+        id="v",
+        profile="m",
+        start_location=0,
+        end_location=0,
+        start_window=(0, 100),
+        end_window=(0, 100),
+        capacity=10,
+    )
+    nodes = tuple(Node(id=str(i), location=1, windows=((0, 100),), demand=4) for i in range(5))
+    problem = RoutingProblem(matrices=(matrix,), nodes=nodes, vehicles=(van,), horizon=100)
+    assert _too_small(problem, (van,))  # demand 20 > 10
+    assert not _too_small(problem, (van, replace(van, id="w")))  # 20 <= 2 x 10
+    assert not _too_small(problem, (van, replace(van, id="w", capacity=None)))
+    stopper = replace(van, capacity=None, max_stops=2)
+    assert _too_small(problem, (stopper, replace(stopper, id="w")))  # 5 stops > 2 x 2
+    assert not _too_small(problem, tuple(replace(stopper, id=str(k)) for k in range(3)))

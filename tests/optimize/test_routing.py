@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ortools.constraint_solver import pywrapcp
@@ -96,6 +97,19 @@ def with_fixed_cost(problem: RoutingProblem, cost: int) -> RoutingProblem:
     return replace(problem, vehicles=tuple(replace(v, fixed_cost=cost) for v in problem.vehicles))
 
 
+def small_vehicle(vehicle_id: str = "v", **fields: Any) -> Vehicle:
+    """A vehicle on profile ``m``, from and back to place 0, out between 0 and 100."""
+    return Vehicle(
+        id=vehicle_id,
+        profile="m",
+        start_location=0,
+        end_location=0,
+        start_window=(0, 100),
+        end_window=(0, 100),
+        **fields,
+    )
+
+
 @pytest.mark.skipif(not SOLOMON.exists(), reason="../shared/benchmarks not available")
 def test_fleet_search_serves_all_with_fewer_vehicles_and_is_reproducible() -> None:
     """Pure VRPTW shape (mandatory visits, fixed costs): the iterated local search with
@@ -120,18 +134,7 @@ def test_fleet_search_serves_all_with_fewer_vehicles_and_is_reproducible() -> No
 def test_fleet_shape_needs_mandatory_visits_and_fixed_costs() -> None:
     """Optional visits, a mandatory penalty or no fixed cost: not the fleet shape."""
     matrix = Matrix(key="m", travel=((0, 1), (1, 0)), distance=((0, 1), (1, 0)))
-    vehicles = tuple(
-        Vehicle(
-            id=f"v{k}",
-            profile="m",
-            start_location=0,
-            end_location=0,
-            start_window=(0, 100),
-            end_window=(0, 100),
-            fixed_cost=10,
-        )
-        for k in range(2)
-    )
+    vehicles = tuple(small_vehicle(f"v{k}", fixed_cost=10) for k in range(2))
     node = Node(id="a", location=1, windows=((0, 100),), mandatory=True)
     problem = RoutingProblem(matrices=(matrix,), nodes=(node,), vehicles=vehicles, horizon=100)
     assert _fleet_shape(problem)
@@ -200,16 +203,7 @@ def test_mean_arc_cost_weighs_distance_and_time_by_vehicle() -> None:
     """The temperatures' unit: the mean cost of an arc between two distinct places."""
     distance = ((0, 10, 20), (10, 0, 30), (20, 30, 0))
     travel = ((0, 1, 2), (1, 0, 3), (2, 3, 0))
-    vehicle = Vehicle(
-        id="v",
-        profile="m",
-        start_location=0,
-        end_location=0,
-        start_window=(0, 100),
-        end_window=(0, 100),
-        cost_per_distance=2,
-        cost_per_time=1,
-    )
+    vehicle = small_vehicle(cost_per_distance=2, cost_per_time=1)
     nodes = tuple(Node(id=str(i), location=i, windows=((0, 100),)) for i in (1, 2))
     problem = RoutingProblem(
         matrices=(Matrix(key="m", travel=travel, distance=distance),),
@@ -226,15 +220,7 @@ def test_fleet_too_small_for_the_demand_or_the_stops() -> None:
     """The fleet search makes no attempt with vehicles that cannot carry the demand or
     make the stops between them (no limit given: never too small)."""
     matrix = Matrix(key="m", travel=((0, 1), (1, 0)), distance=((0, 1), (1, 0)))
-    van = Vehicle(
-        id="v",
-        profile="m",
-        start_location=0,
-        end_location=0,
-        start_window=(0, 100),
-        end_window=(0, 100),
-        capacity=10,
-    )
+    van = small_vehicle(capacity=10)
     nodes = tuple(Node(id=str(i), location=1, windows=((0, 100),), demand=4) for i in range(5))
     problem = RoutingProblem(matrices=(matrix,), nodes=nodes, vehicles=(van,), horizon=100)
     assert _too_small(problem, (van,))  # demand 20 > 10

@@ -276,10 +276,10 @@ def iterated_local_search_parameters(
     sequences of at most 15 visits, 20 removed on average, measured better here than
     the paper's 10 and 10 on Solomon's R, RC instances) per iteration, then
     local cheapest insertion, local search on the perturbed solution, a simulated
-    annealing acceptance of the reference solution with automatic temperatures, greedy
-    acceptance of the best (``temperatures``: the annealing's initial and final
-    temperatures, in units of the objective; ``None``: OR-Tools' automatic ones, a tenth
-    and a thousandth of the mean cost of an arc). Local search inside it is a plain descent, with the CROSS
+    annealing acceptance of the reference solution, greedy acceptance of the best.
+    ``temperatures``: the annealing's initial and final temperatures, in units of the
+    objective (``None``: OR-Tools' automatic ones, a tenth and a thousandth of the mean
+    cost of an arc). Local search inside it is a plain descent, with the CROSS
     exchange operator on (two chains of visits swapped between routes; off by default in
     OR-Tools, measured a little better on Solomon's R1 and R2 instances).
     """
@@ -333,12 +333,10 @@ _FLEET_POLISH_SHARE: Final = 0.15
 """Shares of the limits: first solve, each fleet attempt, kept for the final polish."""
 
 _FLEET_HOPELESS: Final = 0.1
-"""Share of visits left out or late (and more than 2) after which the fleet search ends."""
+"""Share of visits left out or late (and more than 2) after which the attempts end."""
 
-_FLEET_FIRST_HEAT: Final[tuple[float, float] | None] = None
-_FLEET_ATTEMPT_HEAT: Final[tuple[float, float] | None] = None
-_FLEET_POLISH_HEAT: Final[tuple[float, float] | None] = (3.0, 0.01)
-"""Annealing temperatures of each phase, in mean arc costs (``None``: OR-Tools' own)."""
+_FLEET_POLISH_HEAT: Final = (3.0, 0.01)
+"""The polish's initial and final annealing temperatures, in mean arc costs."""
 
 
 def _fleet_shape(problem: RoutingProblem) -> bool:
@@ -477,11 +475,6 @@ def _solve_fleet(
     def budget(share: float, used: int) -> int:
         return max(1, min(round(share * solution_limit), solution_limit - used))
 
-    mean_arc = _mean_arc_cost(problem)
-
-    def heat(factors: tuple[float, float] | None) -> tuple[float, float] | None:
-        return None if factors is None else (factors[0] * mean_arc, factors[1] * mean_arc)
-
     best = _solve_once(
         problem,
         solution_limit=budget(_FLEET_FIRST_SHARE, 0),
@@ -489,7 +482,6 @@ def _solve_fleet(
         first_solution=first_solution,
         metaheuristic=ILS,
         tune=tune,
-        temperatures=heat(_FLEET_FIRST_HEAT),
     )
     used = best.solutions
     last = best
@@ -536,7 +528,6 @@ def _solve_fleet(
             metaheuristic=ILS,
             tune=tune,
             ruin=(how.removed, how.sequence),
-            temperatures=heat(_FLEET_ATTEMPT_HEAT),
             late_cost=late_cost,
         )
         used += attempt.solutions
@@ -561,6 +552,7 @@ def _solve_fleet(
             failures += 1
     if left_s() > 0.05 * time_limit_s and used < solution_limit:
         final = _with_vehicles(problem, {r.vehicle for r in best.routes}, penalty)
+        mean_arc = _mean_arc_cost(problem)
         polish = _solve_once(
             final,
             solution_limit=solution_limit - used,
@@ -568,7 +560,7 @@ def _solve_fleet(
             first_solution=first_solution,
             metaheuristic=ILS,
             tune=tune,
-            temperatures=heat(_FLEET_POLISH_HEAT),
+            temperatures=(_FLEET_POLISH_HEAT[0] * mean_arc, _FLEET_POLISH_HEAT[1] * mean_arc),
         )
         used += polish.solutions
         last = polish

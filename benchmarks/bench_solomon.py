@@ -11,7 +11,8 @@ solomon_problem`: distance + 1000 per vehicle used, fewest vehicles first) that 
 solver gets, one after another, with the same time limit. Every solution is re-checked
 and its distance recomputed in double precision. Prints one line per run, then tables
 per instance and per class (vehicles, gap to the hierarchical best known, wall time),
-and the issue's targets. Solvers whose package is missing are skipped with a message.
+each solver against PyVRP (fleets, distance at the same fleet), and the issue's
+targets. Solvers whose package is missing are skipped with a message.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from benchmarks.report import (
     available,
     class_table,
     common_arguments,
+    head_to_head_table,
     instance_table,
     mean_gap_by_class,
     read_csv,
@@ -156,6 +158,9 @@ def print_tables(rows: list[Row], solvers: list[str]) -> None:
     print(instance_table(rows, solvers, "BKS veh / dist"))
     print("\n## Per class (gap@fleet: mean gap where the fleet is the best known's)\n")
     print(class_table(rows, solvers, fleet=True))
+    if "pyvrp" in solvers and len(solvers) > 1:
+        print("\n## Against PyVRP (vehicles; pt @same: mean gap difference at the same fleet)\n")
+        print(head_to_head_table(rows, solvers, "pyvrp"))
     print("\n## Targets (issue 3, at 30 s per instance)\n")
     for solver in solvers:
         print(solver)

@@ -155,3 +155,38 @@ def mean_gap_by_class(rows: Sequence[Row], solver: str) -> dict[str, float]:
         if r.solver == solver and r.feasible:
             out.setdefault(r.cls, []).append(r.gap_pct)
     return {cls: statistics.fmean(v) for cls, v in out.items()}
+
+
+def head_to_head_table(rows: Sequence[Row], solvers: Sequence[str], peer: str) -> str:
+    """Per class, each solver against ``peer`` on the instances both solved.
+
+    Fewer, same and more vehicles than the peer; then, where the fleets are the same, the
+    mean of the solver's gap minus the peer's (points; positive: the solver is longer).
+    The class mean gap mixes fleets (a larger fleet can drive less); this separates them.
+    """
+    by = {(r.instance, r.solver): r for r in rows if r.feasible}
+    classes = list(dict.fromkeys(r.cls for r in rows))
+    lines = []
+    for cls in [*classes, "all"]:
+        for s in solvers:
+            if s == peer:
+                continue
+            pairs = [
+                (by[(r.instance, s)], r)
+                for r in rows
+                if r.solver == peer
+                and r.feasible
+                and cls in ("all", r.cls)
+                and (r.instance, s) in by
+            ]
+            fewer = sum(ours.vehicles < theirs.vehicles for ours, theirs in pairs)
+            more = sum(ours.vehicles > theirs.vehicles for ours, theirs in pairs)
+            same = [
+                ours.gap_pct - theirs.gap_pct
+                for ours, theirs in pairs
+                if ours.vehicles == theirs.vehicles
+            ]
+            points = f"{statistics.fmean(same):+.2f}" if same else "n/a"
+            lines.append([cls, s, str(len(pairs)), str(fewer), str(len(same)), str(more), points])
+    header = ["class", "solver", "both", "fewer veh", "same veh", "more veh", "pt @same"]
+    return _table(header, lines)

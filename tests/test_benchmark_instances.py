@@ -30,6 +30,7 @@ from benchmarks.instances import (
     solomon_problem,
 )
 from benchmarks.peers import run
+from benchmarks.report import Row, head_to_head_table, read_csv, write_csv
 
 pytestmark = pytest.mark.skipif(
     not SOLOMON_DIR.exists(), reason="../shared/benchmarks not available"
@@ -185,32 +186,33 @@ def test_warm_start_from_the_c101_best_known_routes_keeps_them() -> None:
     assert (check.vehicles, round(check.value, 2)) == (10, 828.94)
 
 
+def _row(instance: str, vehicles: int, gap: float, solver: str = "itinerant") -> Row:
+    """A benchmark row of a feasible run (best known: 10 vehicles, 1000.0)."""
+    return Row(
+        instance=instance,
+        cls=instance[:-2],
+        solver=solver,
+        limit_s=30.0,
+        wall_s=30.01,
+        feasible=True,
+        vehicles=vehicles,
+        value=1000.5,
+        bks_vehicles=10,
+        bks_value=1000.0,
+        gap_pct=gap,
+        problems="",
+        note="SUCCESS, 12 solutions",
+    )
+
+
 def test_tables_of_earlier_runs_are_read_back_from_their_csv(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Rows written by ``--csv`` read back equal, and ``--from-csv`` prints their tables
     and targets in the instances' order, whatever the order of the files."""
     from benchmarks.bench_solomon import main
-    from benchmarks.report import Row, read_csv, write_csv
 
-    def row(instance: str, vehicles: int, gap: float) -> Row:
-        return Row(
-            instance=instance,
-            cls=instance[:-2],
-            solver="itinerant",
-            limit_s=30.0,
-            wall_s=30.01,
-            feasible=True,
-            vehicles=vehicles,
-            value=1000.5,
-            bks_vehicles=10,
-            bks_value=1000.0,
-            gap_pct=gap,
-            problems="",
-            note="SUCCESS, 12 solutions",
-        )
-
-    second, first = [row("R102", 11, -1.5)], [row("C101", 10, 0.25)]
+    second, first = [_row("R102", 11, -1.5)], [_row("C101", 10, 0.25)]
     write_csv(tmp_path / "b.csv", second)
     write_csv(tmp_path / "a.csv", first)
     assert read_csv(tmp_path / "b.csv") == second
@@ -218,4 +220,26 @@ def test_tables_of_earlier_runs_are_read_back_from_their_csv(
     out = capsys.readouterr().out
     assert out.index("C101") < out.index("R102")
     assert "best-known fleet on >= 45/56 (1.6 of 2): 1" in out
+    assert "Against PyVRP" not in out  # no peer rows, no head-to-head table
     assert main(["--from-csv", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_head_to_head_separates_fleet_from_distance() -> None:
+    """Against PyVRP, a run with fewer vehicles counts as such and stays out of the
+    distance difference, which is taken on the same-fleet instances only."""
+    rows = [
+        _row("R101", 11, 9.0),
+        _row("R101", 12, -5.0, "pyvrp"),
+        _row("R102", 10, 2.0),
+        _row("R102", 10, 0.5, "pyvrp"),
+        _row("RC101", 10, 1.0),
+        _row("RC101", 10, 3.0, "pyvrp"),
+        _row("RC102", 10, 1.0),
+    ]
+    lines = head_to_head_table(rows, ["itinerant", "pyvrp"], "pyvrp").splitlines()
+    table = [[cell.strip() for cell in line.split("|")] for line in lines[2:]]
+    assert table == [
+        ["R1", "itinerant", "2", "1", "1", "0", "+1.50"],
+        ["RC1", "itinerant", "1", "0", "1", "0", "-2.00"],
+        ["all", "itinerant", "3", "1", "2", "0", "-0.25"],
+    ]

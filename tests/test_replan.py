@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+from reference_week import NEAR, WEEK, check_plan, make_scenario, matrices_for, stops_near
 
 from itinerant.cli import cli
 from itinerant.errors import DisruptionIgnoredWarning, ScenarioError
-from itinerant.loading import load_bundled_territory
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
 from itinerant.replan import (
@@ -30,39 +27,10 @@ from itinerant.scenario import Scenario, SolverSettings
 from itinerant.territory import Territory
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _optimize_helpers() -> ModuleType:
-    """The optimiser tests' conftest, under its own name (other folders have one too)."""
-    path = ROOT / "tests" / "optimize" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_optimize_conftest", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-if TYPE_CHECKING:
-    from conftest import NEAR, WEEK, check_plan, make_scenario, matrices_for, stops_near
-else:
-    _helpers = _optimize_helpers()
-    NEAR = _helpers.NEAR
-    WEEK = _helpers.WEEK
-    check_plan = _helpers.check_plan
-    make_scenario = _helpers.make_scenario
-    matrices_for = _helpers.matrices_for
-    stops_near = _helpers.stops_near
-
 FAST = SolverSettings(time_limit_s=4, solution_limit=100)
 MONDAY = dt.date(2026, 11, 30)
 WEDNESDAY = MONDAY + dt.timedelta(days=2)
 SCORES = dict.fromkeys(NEAR, 0.8)
-
-
-@pytest.fixture(scope="module")
-def territory() -> Territory:
-    return load_bundled_territory("7-vallees")
 
 
 @pytest.fixture(scope="module")

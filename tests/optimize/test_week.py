@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pytest
-from conftest import (
+from reference_week import (
     NEAR,
     WEEK,
     check_plan,

@@ -1,20 +1,21 @@
-"""Fixtures for the optimiser tests: real 7 Vallées communes, small scenarios, checks.
+"""The reference week of the tests: units, staff and stops around Hesdin, and checks.
 
-Travel matrices are straight lines (haversine x 1.3 at the profile's fallback speed),
-the formula of the network-free fallback of :mod:`itinerant.geo.matrix`.
+Real 7 Vallées communes (the bundled table), the reference scenario's van, tiny house
+and four staff members, straight-line travel matrices (haversine x 1.3 at the profile's
+fallback speed, the formula of the network-free fallback of :mod:`itinerant.geo.matrix`),
+and :func:`check_plan`, which asserts every hard rule of a plan. Shared by the optimiser,
+renderer and replan tests (``tests/`` is on pytest's ``pythonpath``); fixtures are in
+``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pytest
-
 from itinerant.geo.matrix import TravelMatrix
-from itinerant.loading import load_bundled_territory
 from itinerant.plan import Plan
 from itinerant.scenario import (
     WEEKDAYS,
@@ -79,12 +80,6 @@ def matrices_for(scenario: Scenario, stops: Sequence[Stop]) -> dict[str, TravelM
     ids = ["depot", *(s.id for s in stops)]
     points = [scenario.depot.point, *(s.point for s in stops)]
     return {u.vehicle.key: straight_matrix(u.vehicle, ids, points) for u in scenario.units}
-
-
-@pytest.fixture(scope="session")
-def territory() -> Territory:
-    """The 69 real communes of the CC des 7 Vallées (bundled CSV, town-hall points)."""
-    return load_bundled_territory("7-vallees")
 
 
 def _week(days: Sequence[str]) -> dict[Any, tuple[TimeWindow, ...]]:
@@ -277,9 +272,3 @@ def check_plan(
     for stop_id, dates in seen.items():
         assert len(dates) == len(set(dates)), f"{stop_id} twice on one day"
         assert len(dates) <= by_id[stop_id].max_visits_per_week
-
-
-@pytest.fixture
-def plan_checker() -> Callable[[Plan, Scenario, Sequence[Stop], Mapping[str, TravelMatrix]], None]:
-    """The function that asserts every hard rule of a plan."""
-    return check_plan

@@ -466,6 +466,12 @@ def _plan_weeks(
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder for the report, the indicators and each scenario's plans.",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="A running dask scheduler (tcp://HOST:PORT, or a scheduler file) to run the "
+    "scenarios on; default: a local cluster started and stopped by the command.",
+)
 @offline_option
 def compare(
     scenario_paths: tuple[Path, ...],
@@ -473,15 +479,18 @@ def compare(
     week: str | None,
     seed: int | None,
     out_dir: Path,
+    scheduler: str | None,
     offline: bool | None,
 ) -> None:
     """Run scenarios over the same weeks and compare them side by side (HTML + CSV).
 
-    Every scenario is validated before any is solved; they run in parallel.
+    Every scenario is validated before any is solved; they run in parallel on a dask
+    cluster: a local one by default, or the one named by --scheduler (same results).
 
     \b
     Example:
         itinerant compare scenarios/7-vallees.yaml sans-tiny-house.yaml --weeks 4 --out cmp
+        itinerant compare a.yaml b.yaml --weeks 26 --out saison --scheduler tcp://serveur:8786
     """
     if len(scenario_paths) < 2:
         msg = "compare: name at least two scenarios"
@@ -495,6 +504,7 @@ def compare(
         cache_dir=settings.cache_dir,
         allow_download=not settings.offline,
         seed=seed,
+        scheduler=scheduler,
     )
     write_outputs(out_dir, files)
     for run in runs:

@@ -49,6 +49,10 @@ class OutputError(ItinerantError, OSError):
     """An output cannot be written."""
 
 
+class SweepError(ItinerantError):
+    """A sweep could not run: its cluster is out of reach, or a job was lost with its worker."""
+
+
 class ApproximateDistancesWarning(UserWarning):
     """No road network: travel times come from straight lines times a circuity factor."""
 

@@ -18,7 +18,6 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +38,7 @@ from itinerant.render.report import (
 )
 from itinerant.render.schedule import render_plan_json, render_schedule_csv
 from itinerant.scenario import Point, Scenario
+from itinerant.sweep import run_jobs
 from itinerant.territory import Territory
 
 __all__ = [
@@ -374,19 +374,22 @@ def run_horizon(job: HorizonJob) -> tuple[HorizonRun, dict[str, str | bytes]]:
 
 
 def run_horizons(
-    jobs: Sequence[HorizonJob], *, workers: int | None = None
+    jobs: Sequence[HorizonJob], *, workers: int | None = None, scheduler: str | None = None
 ) -> list[tuple[HorizonRun, dict[str, str | bytes]]]:
-    """Run several scenarios over their horizons in parallel processes, in the order given.
+    """Run several scenarios over their horizons on a dask cluster, in the order given.
 
-    ``workers`` defaults to ``min(len(jobs), os.cpu_count())``; with one worker the jobs
-    run in this process.
+    ``scheduler`` names a running cluster (``tcp://HOST:PORT`` or a scheduler file);
+    without it a local cluster of ``workers`` processes (default ``min(len(jobs),
+    os.cpu_count())``) runs them, or this process alone with one worker.
     """
-    count = workers or min(len(jobs), os.cpu_count() or 1)
-    logger.info("running %d scenario(s) on %d worker(s)", len(jobs), count)
-    if count <= 1 or len(jobs) <= 1:
-        return [run_horizon(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run_horizon, jobs))
+    logger.info("running %d scenario(s)", len(jobs))
+    return run_jobs(
+        run_horizon,
+        jobs,
+        labels=[job.label for job in jobs],
+        scheduler=scheduler,
+        workers=workers,
+    )
 
 
 def plan_weeks(
@@ -432,6 +435,7 @@ def compare_scenarios(
     allow_download: bool,
     seed: int | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
 ) -> tuple[list[HorizonRun], dict[str, str | bytes]]:
     """Validate every scenario, run them over the same weeks in parallel, render the comparison.
 
@@ -469,7 +473,7 @@ def compare_scenarios(
     ]
     count = workers or min(len(jobs), os.cpu_count() or 1)
     started = time.perf_counter()
-    results = run_horizons(jobs, workers=count)
+    results = run_horizons(jobs, workers=count, scheduler=scheduler)
     elapsed = time.perf_counter() - started
     runs = [run for run, _ in results]
     for run in runs:

@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["CchMetric", "available", "build_metric", "node_order"]
+__all__ = ["CchMetric", "available", "build_hierarchy", "customize", "node_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +107,10 @@ class CchMetric:
         return self.edges[np.asarray(flat, dtype=np.int64)], np.asarray(starts, dtype=np.int64)
 
 
-def build_metric(
-    order: NDArray[np.int64],
-    edge_u: NDArray[np.int64],
-    edge_v: NDArray[np.int64],
-    time_s: NDArray[np.float64],
-    *,
-    hierarchy: object | None = None,
-) -> tuple[CchMetric, object]:
-    """Customize the hierarchy (built from ``order`` unless given) for edge times ``time_s``.
-
-    Returns the metric and the hierarchy, to customize it again for another profile.
+def build_hierarchy(
+    order: NDArray[np.int64], edge_u: NDArray[np.int64], edge_v: NDArray[np.int64]
+) -> object:
+    """Build the hierarchy of a network's edges from its node order (once per network).
 
     Raises
     ------
@@ -128,9 +121,20 @@ def build_metric(
     if module is None:  # pragma: no cover - callers check available() first
         msg = "routingkit-cch is not available"
         raise RuntimeError(msg)
-    keep, tail, head = arcs(edge_u, edge_v)
-    if hierarchy is None:
-        hierarchy = module.CCH(order.tolist(), tail, head, False)
+    _, tail, head = arcs(edge_u, edge_v)
+    return module.CCH(order.tolist(), tail, head, False)
+
+
+def customize(
+    hierarchy: object,
+    edge_u: NDArray[np.int64],
+    edge_v: NDArray[np.int64],
+    time_s: NDArray[np.float64],
+) -> CchMetric:
+    """Customize a hierarchy for edge times ``time_s`` (once per profile)."""
+    module = _module()
+    assert module is not None  # a hierarchy exists, so the module was imported
+    keep, _, _ = arcs(edge_u, edge_v)
     weights = np.maximum(np.rint(time_s[keep] * MS_PER_S), 1).astype(np.int64)
     metric = module.CCHMetric(hierarchy, weights.tolist())
-    return CchMetric(metric=metric, edges=keep, module=module), hierarchy
+    return CchMetric(metric=metric, edges=keep, module=module)

@@ -243,6 +243,9 @@ def _router(network: RoadNetwork, profile: VehicleProfile, engine: Engine | None
     """
     if engine is None:
         engine = "cch" if _cch.available() else "dijkstra"
+    elif engine == "cch" and not _cch.available():
+        msg = "engine 'cch' needs routingkit-cch (pip install routingkit-cch)"
+        raise RoadNetworkError(msg)
     per_network = _ROUTERS.setdefault(network, {})
     key = (engine, f"{profile.max_speed_kmh!r}x{profile.speed_factor!r}")
     if key in per_network:
@@ -251,20 +254,16 @@ def _router(network: RoadNetwork, profile: VehicleProfile, engine: Engine | None
     if engine == "dijkstra":
         router = _DijkstraRouter.build(network, profile)
     else:
-        order = network.cch_order
-        if order is None:
-            order = _cch.node_order(network.edge_u, network.edge_v, network.lat, network.lon)
-        if order is None:
-            msg = "engine 'cch' needs routingkit-cch (pip install routingkit-cch)"
-            raise RoadNetworkError(msg)
-        metric, hierarchy = _cch.build_metric(
-            order,
-            network.edge_u,
-            network.edge_v,
-            _edge_times_s(network, profile),
-            hierarchy=_HIERARCHIES.get(network),
-        )
-        _HIERARCHIES[network] = hierarchy
+        hierarchy = _HIERARCHIES.get(network)
+        if hierarchy is None:
+            order = network.cch_order
+            if order is None:  # not from a cache (road closures): order it now
+                order = _cch.node_order(network.edge_u, network.edge_v, network.lat, network.lon)
+            assert order is not None  # routingkit-cch is available
+            hierarchy = _cch.build_hierarchy(order, network.edge_u, network.edge_v)
+            _HIERARCHIES[network] = hierarchy
+        times = _edge_times_s(network, profile)
+        metric = _cch.customize(hierarchy, network.edge_u, network.edge_v, times)
         router = _CchRouter(metric=metric, length_m=network.edge_length_m)
     per_network[key] = router
     return router

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 MS_PER_S = 1000
 """Edge weights are whole milliseconds (RoutingKit weights are 32-bit integers)."""
 
+_PAIRS_PER_CHUNK = 2048
+"""Paths unpacked before their arcs are summed (bounds the arc list to a few MB)."""
+
 
 @functools.cache
 def _module() -> ModuleType | None:
@@ -90,21 +93,34 @@ class CchMetric:
         times[np.isnan(times)] = np.inf  # None (unreachable) became NaN
         return times / MS_PER_S
 
-    def path_edges(self, pairs: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Network edges of the fastest path of each ``(source, target)`` row of ``pairs``.
-
-        Returns the edges of every path end to end, and where each path starts in them
-        (``starts[k]:starts[k + 1]``, one more entry than paths).
-        """
+    def path_edges(self, source: int, target: int) -> NDArray[np.int64]:
+        """Network edges of the fastest path from ``source`` to ``target`` (empty if none)."""
         query = self.module.CCHQuery(self.metric)
-        flat: list[int] = []
-        starts = [0]
-        for source, target in pairs.tolist():
-            result = query.run(source, target)
-            flat += result.arc_path
-            del result  # the binding forbids a new run while a result is alive
-            starts.append(len(flat))
-        return self.edges[np.asarray(flat, dtype=np.int64)], np.asarray(starts, dtype=np.int64)
+        arcs = query.run(source, target).arc_path
+        return self.edges[np.asarray(arcs, dtype=np.int64)]
+
+    def path_lengths(
+        self, pairs: NDArray[np.int64], edge_length_m: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Length (m) of the fastest path of each ``(source, target)`` row of ``pairs``.
+
+        Paths are unpacked a chunk of pairs at a time, so memory stays flat.
+        """
+        arc_length = edge_length_m[self.edges]
+        query = self.module.CCHQuery(self.metric)
+        lengths = np.zeros(len(pairs), dtype=np.float64)
+        for first in range(0, len(pairs), _PAIRS_PER_CHUNK):
+            flat: list[int] = []
+            ends = []
+            for source, target in pairs[first : first + _PAIRS_PER_CHUNK].tolist():
+                result = query.run(source, target)
+                flat += result.arc_path
+                del result  # the binding forbids a new run while a result is alive
+                ends.append(len(flat))
+            total = np.concatenate([[0.0], np.cumsum(arc_length[np.asarray(flat, np.int64)])])
+            bounds = np.asarray([0, *ends], dtype=np.int64)
+            lengths[first : first + len(ends)] = total[bounds[1:]] - total[bounds[:-1]]
+        return lengths
 
 
 def build_hierarchy(

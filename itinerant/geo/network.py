@@ -895,15 +895,15 @@ def _read_cache(
             content = {name: data[name] for name in data.files}
         meta = json.loads(content.pop("meta").tobytes())
         problem = _cache_problem(meta, content, expected)
+        order = content.pop("cch_order")
+        attributes = content.pop("attributes").tobytes()
+        arrays = _Arrays(**content, attributes=attributes)
     except Exception as exc:  # noqa: BLE001 - any read error means a damaged file
         problem = f"is unreadable ({type(exc).__name__}: {exc})"
     if problem:
         logger.warning("cached road graph %s %s: deleting it", path.name, problem)
         path.unlink(missing_ok=True)
         return None
-    order = content.pop("cch_order")
-    attributes = content.pop("attributes").tobytes()
-    arrays = _Arrays(**content, attributes=attributes)
     logger.info("road graph from cache %s", path.name)
     return arrays, (order if order.size else None), meta
 

@@ -1,8 +1,10 @@
 """Snap points to the road network and compute many-to-many travel times and distances.
 
-Two engines answer the same questions: contraction hierarchies (routingkit-cch, the
-default where it can be imported; milliseconds per matrix once customized) and scipy
-csgraph Dijkstra (the reference, and the fallback without routingkit-cch).
+Two engines answer the same questions: contraction hierarchies (routingkit-cch:
+milliseconds per time matrix once customized, then one query per path length or leg
+geometry) and scipy csgraph Dijkstra (the reference, the fallback without routingkit-cch,
+and the default for matrices of many points, where one tree per point beats a query per
+pair).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ one customization) are timed separately: the order is cached with the network.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import statistics
 import tempfile
@@ -46,6 +47,7 @@ from scipy.sparse.csgraph import dijkstra
 from itinerant.geo import _cch
 from itinerant.geo.matrix import (
     _UNPACKED_POINTS_PER_NODE,
+    Engine,
     NamedPoint,
     TravelMatrix,
     _CchRouter,
@@ -64,6 +66,7 @@ DEFAULT_GRAPH = ROOT / ".." / "shared" / "data" / "osm_fixtures" / "andorra_driv
 VAN = VehicleProfile()
 _BLOCK_CELLS = 4_000_000
 _MAX_CCH_POINTS = 300
+ENGINES: tuple[Engine, ...] = ("cch", "dijkstra")
 
 
 def sample_points(network: RoadNetwork, count: int, seed: int = 0) -> list[NamedPoint]:
@@ -186,12 +189,11 @@ def load_section(graph: Path, cache: Path, repeat: int) -> RoadNetwork:
     order_s = once(
         lambda: _cch.node_order(network.edge_u, network.edge_v, network.lat, network.lon)
     )
-    assert network.cch_order is not None
+    order = network.cch_order
+    assert order is not None
     hierarchy: list[object] = []
     build_s = once(
-        lambda: hierarchy.append(
-            _cch.build_hierarchy(network.cch_order, network.edge_u, network.edge_v)
-        )
+        lambda: hierarchy.append(_cch.build_hierarchy(order, network.edge_u, network.edge_v))
     )
     times = _edge_times_s(network, VAN)
     custom_s, _ = timed(
@@ -219,10 +221,10 @@ def main() -> None:
         network = load_section(args.graph, args.cache_dir or Path(tmp), args.repeat)
     # warm both engines' per-profile structures, as a second matrix of a run would find them
     warm = sample_points(network, 2)
-    for engine in ("cch", "dijkstra"):
-        travel_matrix(network, warm, VAN, max_snap_m=1e9, circuity=1.3, engine=engine)
+    for kind in ENGINES:
+        travel_matrix(network, warm, VAN, max_snap_m=1e9, circuity=1.3, engine=kind)
 
-    def matrix(engine: str) -> Callable[[list[NamedPoint]], np.ndarray]:
+    def matrix(engine: Engine) -> Callable[[list[NamedPoint]], np.ndarray]:
         def run(points: list[NamedPoint]) -> np.ndarray:
             m = travel_matrix(network, points, VAN, max_snap_m=1e9, circuity=1.3, engine=engine)
             assert isinstance(m, TravelMatrix)
@@ -238,23 +240,22 @@ def main() -> None:
     }
     if args.networkx:
         engines["networkx"] = lambda p: networkx_matrix(network, p, VAN)[0]
-    print(
-        f"travel_matrix's default engine: cch up to {network.n_nodes * _UNPACKED_POINTS_PER_NODE:.0f} points, then dijkstra"
-    )
+    most = network.n_nodes * _UNPACKED_POINTS_PER_NODE
+    print(f"travel_matrix's default engine: cch up to {most:.0f} points, then dijkstra")
     print(f"{'points':>6} {'engine':>10} {'median s':>10} {'vs before':>10}")
     for size in args.sizes:
         points = sample_points(network, size)
         medians: dict[str, float] = {}
         reference = None
-        for name, engine in engines.items():
+        for name, run in engines.items():
             if name == "cch" and size > _MAX_CCH_POINTS:
                 print(f"{size:>6} {name:>10}  skipped: one path unpacked a pair, about 0.1 ms")
                 continue
             start = time.perf_counter()
-            result = engine(points)
+            result = run(points)
             first_s = time.perf_counter() - start
             extra = (args.slow_repeat if first_s > 5 else args.repeat) - 1
-            rest_s = [timed(lambda e=engine, p=points: e(p), 1)[0] for _ in range(extra)]
+            rest_s = [once(functools.partial(run, points)) for _ in range(extra)]
             medians[name] = statistics.median([first_s, *rest_s])
             if reference is None:
                 reference = result

@@ -1,45 +1,72 @@
-"""Time the many-to-many travel matrix: scipy csgraph Dijkstra vs per-source networkx.
+"""Time road-network loading and the many-to-many travel matrix, engine by engine.
 
 Run on demand (not a test)::
 
     python benchmarks/bench_matrix.py                       # Andorra test fixture
     python benchmarks/bench_matrix.py --graph ../shared/data/osm_fixtures/porto_drive_2015.osm.bz2
-    python benchmarks/bench_matrix.py --sizes 70 300 --repeat 5
+    python benchmarks/bench_matrix.py --sizes 70 1000 --repeat 5 --cache-dir /tmp/roads
 
-For N sample points (distinct nodes of the main strongly connected component, a fixed
-seed) it times:
+Loading, once each: parsing the extract (skipped when ``--cache-dir`` already holds it),
+the ``.npz`` cache (median of ``--repeat``), and the GraphML round trip the cache used
+before (``osmnx.load_graphml`` then :func:`road_network_from_graph`).
 
-* ``travel_matrix`` (the chosen engine: scipy ``dijkstra(indices=sources)`` on a CSR
-  graph, fastest-path lengths by pointer jumping on the predecessor trees), end to end
-  with snapping and rounding;
-* plain networkx: ``single_source_dijkstra`` on the MultiDiGraph from each source
-  (weight: the profile's edge time), distances by summing edge lengths along each path.
+Then, for N sample points (distinct nodes of the main strongly connected component, a
+fixed seed), the median of each engine:
 
-It checks that both give the same times (within 1 s of rounding) and prints medians and
-the ratio. Graph loading (and the parsed-extract cache) is timed once, separately.
+* ``before``: the engine up to aaaa89c, copied here as the baseline (csgraph Dijkstra,
+  path lengths by pointer jumping over every node of every source tree);
+* ``dijkstra``: ``travel_matrix(engine="dijkstra")``, lengths walked for target cells only;
+* ``cch``: ``travel_matrix(engine="cch")`` (routingkit-cch), end to end: times from one
+  many-to-many sweep, each length from one unpacked path (up to 300 points);
+* ``cch times``: the time matrix alone (what the routing reads), one sweep;
+* ``networkx`` (``--networkx``): per-source ``single_source_dijkstra`` on the MultiDiGraph.
+
+It checks that every engine gives the same times (within 1 s of rounding) and prints
+the ratios to ``before``. The contraction hierarchy's one-off costs (node order, build,
+one customization) are timed separately: the order is cached with the network.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import statistics
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
+import osmnx as ox
+from scipy.sparse.csgraph import dijkstra
 
-from itinerant.geo.matrix import NamedPoint, TravelMatrix, snap_points, travel_matrix
-from itinerant.geo.network import RoadNetwork, load_road_network
+from itinerant.geo import _cch
+from itinerant.geo.matrix import (
+    _UNPACKED_POINTS_PER_NODE,
+    Engine,
+    NamedPoint,
+    TravelMatrix,
+    _CchRouter,
+    _DijkstraRouter,
+    _edge_times_s,
+    _router,
+    snap_points,
+    travel_matrix,
+)
+from itinerant.geo.network import RoadNetwork, load_road_network, road_network_from_graph
 from itinerant.scenario import NetworkSettings, Point, VehicleProfile
 
 ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_GRAPH = ROOT / ".." / "shared" / "data" / "osm_fixtures" / "andorra_drive_2025.osm.bz2"
 VAN = VehicleProfile()
+_BLOCK_CELLS = 4_000_000
+_MAX_CCH_POINTS = 300
+ENGINES: tuple[Engine, ...] = ("cch", "dijkstra")
 
 
 def sample_points(network: RoadNetwork, count: int, seed: int = 0) -> list[NamedPoint]:
@@ -49,6 +76,55 @@ def sample_points(network: RoadNetwork, count: int, seed: int = 0) -> list[Named
         NamedPoint(id=f"p{i}", point=Point(lat=network.lat[n] + 1e-4, lon=network.lon[n]))
         for i, n in enumerate(nodes)
     ]
+
+
+def _tree_lengths(router: _DijkstraRouter, pred: np.ndarray) -> np.ndarray:
+    """Pointer jumping over every node of every tree (the code up to aaaa89c)."""
+    rows, cols = pred.shape
+    parent = pred.astype(np.int64)
+    acc = np.zeros((rows, cols), dtype=np.float64)
+    r, c = np.nonzero(parent >= 0)
+    acc[r, c] = router.length_m[router.lookup(parent[r, c], c.astype(np.int64))]
+    parent[parent < 0] = -1
+    while r.size:
+        up = parent[r, c]
+        add, jump = acc[r, up], parent[r, up]
+        acc[r, c] += add
+        parent[r, c] = jump
+        keep = jump >= 0
+        r, c = r[keep], c[keep]
+    return acc
+
+
+def before_matrix(
+    network: RoadNetwork, points: list[NamedPoint], profile: VehicleProfile
+) -> tuple[np.ndarray, np.ndarray]:
+    """The engine up to aaaa89c: full-tree lengths, then the target columns."""
+    router = _DijkstraRouter.build(network, profile)
+    nodes, _ = snap_points(network, points, max_snap_m=1e9)
+    unique, inverse = np.unique(nodes, return_inverse=True)
+    times = np.empty((unique.size, unique.size))
+    lengths = np.empty_like(times)
+    block = max(1, _BLOCK_CELLS // network.n_nodes)
+    for start in range(0, unique.size, block):
+        chunk = unique[start : start + block]
+        dist, pred = dijkstra(router.csr, directed=True, indices=chunk, return_predecessors=True)
+        times[start : start + chunk.size] = dist[:, unique]
+        lengths[start : start + chunk.size] = _tree_lengths(router, pred)[:, unique]
+    pick = np.ix_(inverse, inverse)
+    return np.rint(times[pick]), np.rint(lengths[pick])
+
+
+def cch_times(
+    network: RoadNetwork, points: list[NamedPoint], profile: VehicleProfile
+) -> np.ndarray:
+    """The time matrix alone from the hierarchy (snapping and rounding included)."""
+    router = _router(network, profile, "cch")
+    assert isinstance(router, _CchRouter)
+    nodes, _ = snap_points(network, points, max_snap_m=1e9)
+    unique, inverse = np.unique(nodes, return_inverse=True)
+    times = router.metric.times_s(unique.astype(np.int64), unique.astype(np.int64))
+    return np.rint(times[np.ix_(inverse, inverse)])
 
 
 def networkx_matrix(
@@ -79,7 +155,7 @@ def networkx_matrix(
     return np.rint(times), np.rint(dists)
 
 
-def timed(func, repeat: int) -> tuple[float, object]:
+def timed(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     samples, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
@@ -88,42 +164,105 @@ def timed(func, repeat: int) -> tuple[float, object]:
     return statistics.median(samples), result
 
 
+def once(func: Callable[[], Any]) -> float:
+    return timed(func, 1)[0]
+
+
+def load_section(graph: Path, cache: Path, repeat: int) -> RoadNetwork:
+    settings = NetworkSettings(source="osm", path=graph.resolve())
+    had_cache = any(cache.glob("extract-*.npz"))
+    start = time.perf_counter()
+    network = load_road_network(settings, area=None, cache_dir=cache)
+    first_s = time.perf_counter() - start
+    assert network is not None
+    cached_s, _ = timed(lambda: load_road_network(settings, area=None, cache_dir=cache), repeat)
+    print(f"graph {graph.name}: {network.n_nodes} nodes, {network.n_edges} edges")
+    first = "from the cache (already there)" if had_cache else "parse + cache"
+    print(f"load: {first} {first_s:.2f} s, from the .npz cache {cached_s:.2f} s (median)")
+    with tempfile.TemporaryDirectory() as tmp:
+        graphml = Path(tmp) / "graph.graphml"
+        ox.save_graphml(network.graph, graphml)
+        graphml_s = once(
+            lambda: road_network_from_graph(ox.load_graphml(graphml), source="GraphML bench")
+        )
+    print(f"load: from GraphML (the cache before) {graphml_s:.2f} s")
+    order_s = once(
+        lambda: _cch.node_order(network.edge_u, network.edge_v, network.lat, network.lon)
+    )
+    order = network.cch_order
+    assert order is not None
+    hierarchy: list[object] = []
+    build_s = once(
+        lambda: hierarchy.append(_cch.build_hierarchy(order, network.edge_u, network.edge_v))
+    )
+    times = _edge_times_s(network, VAN)
+    custom_s, _ = timed(
+        lambda: _cch.customize(hierarchy[0], network.edge_u, network.edge_v, times), repeat
+    )
+    print(
+        f"cch: node order {order_s:.2f} s (cached with the network), hierarchy "
+        f"{build_s * 1000:.0f} ms, customization {custom_s * 1000:.0f} ms per profile"
+    )
+    return network
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", type=Path, default=DEFAULT_GRAPH)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[70, 300])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[70, 1000])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--nx-repeat", type=int, default=1, help="networkx is slow: fewer runs")
+    parser.add_argument("--slow-repeat", type=int, default=1, help="runs of engines over 5 s")
+    parser.add_argument("--cache-dir", type=Path, help="keep the parsed network between runs")
+    parser.add_argument("--networkx", action="store_true", help="also time networkx (slow)")
     args = parser.parse_args()
 
     warnings.simplefilter("error")
-    with tempfile.TemporaryDirectory() as cache:
-        settings = NetworkSettings(source="osm", path=args.graph.resolve())
-        start = time.perf_counter()
-        network = load_road_network(settings, area=None, cache_dir=Path(cache))
-        parse_s = time.perf_counter() - start
-        start = time.perf_counter()
-        network = load_road_network(settings, area=None, cache_dir=Path(cache))
-        cached_s = time.perf_counter() - start
-    assert network is not None
-    print(f"graph {args.graph.name}: {network.n_nodes} nodes, {network.n_edges} edges")
-    print(f"load: parse {parse_s:.2f} s, from GraphML cache {cached_s:.2f} s")
-    print(f"{'points':>6} {'csgraph s':>10} {'networkx s':>11} {'ratio':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        network = load_section(args.graph, args.cache_dir or Path(tmp), args.repeat)
+    # warm both engines' per-profile structures, as a second matrix of a run would find them
+    warm = sample_points(network, 2)
+    for kind in ENGINES:
+        travel_matrix(network, warm, VAN, max_snap_m=1e9, circuity=1.3, engine=kind)
+
+    def matrix(engine: Engine) -> Callable[[list[NamedPoint]], np.ndarray]:
+        def run(points: list[NamedPoint]) -> np.ndarray:
+            m = travel_matrix(network, points, VAN, max_snap_m=1e9, circuity=1.3, engine=engine)
+            assert isinstance(m, TravelMatrix)
+            return np.array(m.travel_time_s)
+
+        return run
+
+    engines: dict[str, Callable[[list[NamedPoint]], np.ndarray]] = {
+        "before": lambda p: before_matrix(network, p, VAN)[0],
+        "dijkstra": matrix("dijkstra"),
+        "cch": matrix("cch"),
+        "cch times": lambda p: cch_times(network, p, VAN),
+    }
+    if args.networkx:
+        engines["networkx"] = lambda p: networkx_matrix(network, p, VAN)[0]
+    most = network.n_nodes * _UNPACKED_POINTS_PER_NODE
+    print(f"travel_matrix's default engine: cch up to {most:.0f} points, then dijkstra")
+    print(f"{'points':>6} {'engine':>10} {'median s':>10} {'vs before':>10}")
     for size in args.sizes:
         points = sample_points(network, size)
-        cs_s, matrix = timed(
-            lambda p=points: travel_matrix(network, p, VAN, max_snap_m=1000, circuity=1.3),
-            args.repeat,
-        )
-        nx_s, nx_result = timed(lambda p=points: networkx_matrix(network, p, VAN), args.nx_repeat)
-        assert isinstance(matrix, TravelMatrix)
-        assert isinstance(nx_result, tuple)
-        gap_s = np.abs(np.array(matrix.travel_time_s) - nx_result[0]).max()
-        assert gap_s <= 1, f"engines disagree by {gap_s} s"
-        # lengths may differ where two paths tie on time; report the worst
-        gap_m = np.abs(np.array(matrix.distance_m) - nx_result[1]).max()
-        print(f"  ({len(points)} points: max time gap {gap_s:.0f} s, length gap {gap_m:.0f} m)")
-        print(f"{size:>6} {cs_s:>10.3f} {nx_s:>11.3f} {nx_s / cs_s:>6.0f}x")
+        medians: dict[str, float] = {}
+        reference = None
+        for name, run in engines.items():
+            if name == "cch" and size > _MAX_CCH_POINTS:
+                print(f"{size:>6} {name:>10}  skipped: one path unpacked a pair, about 0.1 ms")
+                continue
+            start = time.perf_counter()
+            result = run(points)
+            first_s = time.perf_counter() - start
+            extra = (args.slow_repeat if first_s > 5 else args.repeat) - 1
+            rest_s = [once(functools.partial(run, points)) for _ in range(extra)]
+            medians[name] = statistics.median([first_s, *rest_s])
+            if reference is None:
+                reference = result
+            gap_s = np.abs(result - reference).max()
+            assert gap_s <= 1, f"{name} disagrees with before by {gap_s} s"
+            ratio = medians["before"] / medians[name]
+            print(f"{size:>6} {name:>10} {medians[name]:>10.3f} {ratio:>9.1f}x")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 
 import numpy as np
 import osmnx as ox
 import pytest
 
-from itinerant.errors import ApproximateDistancesWarning, SnappingError
+from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
+from itinerant.geo import _cch
 from itinerant.geo.matrix import (
     NamedPoint,
     TravelMatrix,
@@ -224,10 +227,13 @@ def polyline_length_m(line: list[tuple[float, float]]) -> float:
     return float(haversine_m(a[:-1, 0], a[:-1, 1], a[1:, 0], a[1:, 1]).sum())
 
 
+@pytest.mark.parametrize("engine", ["cch", "dijkstra"])
 @pytest.mark.parametrize("fixture", ["saint_barthelemy", "monaco"])
 def test_leg_geometry_follows_the_fastest_road(
-    fixture: str, request: pytest.FixtureRequest
+    fixture: str, engine: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Maps draw the path the matrix measured, with either engine."""
+    monkeypatch.setattr(_cch, "available", lambda: engine == "cch")
     network: RoadNetwork = request.getfixturevalue(fixture)
     points = sample_points(network, 6, seed=11)
     matrix = travel_matrix(network, points, VAN, max_snap_m=1000, circuity=1.3)
@@ -251,3 +257,43 @@ def test_leg_geometry_follows_the_fastest_road(
 def test_leg_geometry_without_network() -> None:
     a, b = SAINT_BARTH_PLACES[0].point, SAINT_BARTH_PLACES[1].point
     assert leg_geometry(None, VAN, a, b) == [(a.lat, a.lon), (b.lat, b.lon)]
+
+
+@pytest.mark.parametrize("profile", [VAN, TOWED], ids=["van", "towed"])
+def test_contraction_hierarchies_match_dijkstra(
+    andorra: RoadNetwork, profile: VehicleProfile
+) -> None:
+    """Both engines agree on Andorra: times within 1 s a cell, fastest-path lengths too."""
+    points = sample_points(andorra, 60, seed=5)
+    cch = travel_matrix(andorra, points, profile, max_snap_m=1000, circuity=1.3, engine="cch")
+    reference = travel_matrix(
+        andorra, points, profile, max_snap_m=1000, circuity=1.3, engine="dijkstra"
+    )
+    gap_s = np.abs(as_array(cch.travel_time_s) - as_array(reference.travel_time_s))
+    assert gap_s.max() <= 1
+    # lengths may differ only where two paths tie on time; on this sample none does
+    gap_m = np.abs(as_array(cch.distance_m) - as_array(reference.distance_m))
+    assert (gap_m <= 1).mean() >= 0.99
+    assert cch.snap_distance_m == reference.snap_distance_m
+
+
+def test_without_routingkit_dijkstra_answers(
+    monaco: RoadNetwork, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If routingkit-cch cannot be imported, the default engine is Dijkstra, said once."""
+    points = sample_points(monaco, 12, seed=2)
+    expected = travel_matrix(monaco, points, VAN, max_snap_m=1000, circuity=1.3, engine="dijkstra")
+    monkeypatch.setitem(sys.modules, "routingkit_cch", None)  # import raises ImportError
+    _cch._module.cache_clear()
+    try:
+        with caplog.at_level(logging.INFO, logger="itinerant.geo._cch"):
+            matrix = travel_matrix(monaco, points, VAN, max_snap_m=1000, circuity=1.3)
+            line = leg_geometry(monaco, VAN, points[0].point, points[1].point)
+            with pytest.raises(RoadNetworkError, match="engine 'cch' needs routingkit-cch"):
+                travel_matrix(monaco, points, VAN, max_snap_m=1000, circuity=1.3, engine="cch")
+    finally:
+        _cch._module.cache_clear()
+    assert matrix.travel_time_s == expected.travel_time_s
+    assert matrix.distance_m == expected.distance_m
+    assert polyline_length_m(line) == pytest.approx(expected.distance_m[0][1], rel=0.02)
+    assert caplog.text.count("routingkit-cch unavailable") == 1

@@ -63,7 +63,7 @@ def _single_visit_fits(
     """Whether a lone visit (depot, stop, depot) fits the unit-day, lunch aside."""
     week = problem.week
     assert week is not None
-    loc = week.locations.index(stop.id)
+    loc = week.location(stop.id)
     matrix = problem.matrix(unit.vehicle.key)
     out, back = matrix.travel[0][loc], matrix.travel[loc][0]
     if out + back > unit.max_drive_min:
@@ -425,7 +425,7 @@ def _make_plan(
         lunch = route.lunch
         pending: list[tuple[int, int]] = []  # (leg departure, arrival) per visit
         for node_id, session_start in route.visits:
-            loc = wk.locations.index(node_id.split("#", 1)[0])
+            loc = wk.location(node_id.split("#", 1)[0])
             travel = matrix.travel[prev_loc][loc]
             leave, arrive = _leg(prev_end, session_start, travel, unit.setup_min, lunch)
             pending.append((leave, arrive))
@@ -438,7 +438,7 @@ def _make_plan(
         for k, (node_id, session_start) in enumerate(route.visits):
             stop_id, rank = node_id.split("#", 1)
             stop = by_id[stop_id]
-            loc = wk.locations.index(stop_id)
+            loc = wk.location(stop_id)
             leave_next = pending[k + 1][0] if k + 1 < len(pending) else last_leave
             visits.append(
                 _visit(
@@ -737,9 +737,7 @@ def _unvisited(
     assert wk is not None
     units = {u.id: u for u in scenario.units}
     unit_names = {u.id: u.name for u in scenario.units}
-    unit_days = {ud.id: ud for ud in wk.unit_days}
-    demand = {d.stop_id: d for d in wk.demand}
-    crewed_days = [unit_days[k] for k in roster.shifts]
+    crewed_days = [wk.unit_day(k) for k in roster.shifts]
     stays_at: dict[str, list[StayOption]] = {}
     for option in wk.stays:
         stays_at.setdefault(option.stop_id, []).append(option)
@@ -769,7 +767,7 @@ def _unvisited(
             problem,
             wk,
             scenario.staff,
-            demand[stop.id],
+            wk.stop_demand(stop.id),
             unit_names,
         )
         out.append(

@@ -15,7 +15,6 @@ import click
 
 from itinerant import i18n
 from itinerant.errors import ItinerantError, ScenarioError
-from itinerant.geo.network import cached_networks, fetch_road_network
 from itinerant.history import (
     add_visits,
     export_csv_text,
@@ -268,6 +267,8 @@ def network_fetch(scenario_path: Path) -> None:
     Example:
         itinerant network fetch scenarios/7-vallees.yaml
     """
+    from itinerant.geo.network import fetch_road_network  # noqa: PLC0415  (osmnx: slow)
+
     scenario, territory = _load(scenario_path)
     settings = _settings()
     fetched = fetch_road_network(
@@ -288,6 +289,8 @@ def network_info(scenario_path: Path) -> None:
     Example:
         itinerant network info scenarios/7-vallees.yaml
     """
+    from itinerant.geo.network import cached_networks  # noqa: PLC0415  (osmnx: slow)
+
     scenario, _ = _load(scenario_path)
     settings = _settings()
     source = scenario.network.path or scenario.network.source

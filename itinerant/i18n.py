@@ -372,6 +372,51 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Unchanged (done): {days}",
     },
     "change.roads": {"fr": "Routes fermées : {roads}", "en": "Roads closed: {roads}"},
+    # search limits and skip reasons (determinism: what ended each search)
+    "reason.outside_staff_availability": {
+        "fr": "hors des disponibilités de l'équipe",
+        "en": "outside the staff's availability",
+    },
+    "summary.search": {
+        "fr": "Recherche : équipes {roster} ; tournées {routing}",
+        "en": "Search: roster {roster}; routes {routing}",
+    },
+    "search.optimal": {"fr": "optimum prouvé", "en": "proven optimal"},
+    "search.work_limit": {
+        "fr": "arrêt sur le budget de calcul",
+        "en": "stopped on its work budget",
+    },
+    "search.solution_limit": {
+        "fr": "arrêt sur le budget de {work} solutions",
+        "en": "stopped on its budget of {work} solutions",
+    },
+    "search.time_limit": {
+        "fr": "ARRÊT SUR LA LIMITE DE TEMPS",
+        "en": "STOPPED ON THE TIME LIMIT",
+    },
+    "search.local_optimum": {"fr": "optimum local atteint", "en": "local optimum reached"},
+    "search.no_search": {"fr": "rien à chercher", "en": "nothing to search"},
+    "search.unknown": {"fr": "arrêt inattendu", "en": "unexpected stop"},
+    "search.greedy": {
+        "fr": "répartition simple (la recherche n'a rien trouvé dans son budget)",
+        "en": "simple roster (the search found none within its budget)",
+    },
+    "search.gap": {
+        "fr": "écart à la borne supérieure {gap} %",
+        "en": "gap to the upper bound {gap} %",
+    },
+    "summary.time_limit": {
+        "fr": "Attention : la limite de temps (solver.time_limit_s = {limit} s) a arrêté la "
+        "recherche ({which}) avant son budget de calcul : ce plan dépend de la machine et de "
+        "sa charge. Augmentez solver.time_limit_s, ou baissez le budget "
+        "(solver.roster_work_limit, solver.solution_limit).",
+        "en": "Warning: the time limit (solver.time_limit_s = {limit} s) ended the search "
+        "({which}) before its work budget: this plan depends on the machine and its load. "
+        "Raise solver.time_limit_s, or lower the budget (solver.roster_work_limit, "
+        "solver.solution_limit).",
+    },
+    "search.roster": {"fr": "équipes", "en": "roster"},
+    "search.routing": {"fr": "tournées", "en": "routes"},
 }
 
 

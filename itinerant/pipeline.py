@@ -1,6 +1,9 @@
 """Run the stages in order: scenario -> road network -> travel matrices -> demand -> plan.
 
 The command line calls these; each stage is a function of the previous one's output.
+The road network, matrix and renderer modules (osmnx, scipy, folium, matplotlib) are
+imported by the stage that uses them, so that importing this
+module (and ``itinerant --help``) stays fast.
 """
 
 from __future__ import annotations
@@ -14,26 +17,22 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from itinerant.demand import DemandScore, demand_scores
 from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
-from itinerant.geo.closures import ClosedRoad, close_roads
-from itinerant.geo.matrix import (
-    NamedPoint,
-    TravelMatrix,
-    leg_geometry,
-    nearest_travel_time_s,
-    travel_matrix,
-)
-from itinerant.geo.network import RoadNetwork, load_road_network
 from itinerant.i18n import Language
 from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
-from itinerant.render import RenderContext, render_plan
-from itinerant.render.context import read_outlines
+from itinerant.render.context import RenderContext, read_outlines
 from itinerant.scenario import Point, Scenario, VehicleProfile
 from itinerant.territory import Stop, Territory, build_stops
+
+if TYPE_CHECKING:
+    from itinerant.geo.closures import ClosedRoad
+    from itinerant.geo.matrix import NamedPoint, TravelMatrix
+    from itinerant.geo.network import RoadNetwork
 
 __all__ = [
     "Prepared",
@@ -94,6 +93,8 @@ def load_network(
     scenario: Scenario, territory: Territory, *, cache_dir: Path, allow_download: bool
 ) -> RoadNetwork | None:
     """Load the scenario's road network; warn (never silently) when there is none."""
+    from itinerant.geo.network import load_road_network  # noqa: PLC0415  (osmnx)
+
     network = load_road_network(
         scenario.network,
         area=scenario_area(scenario, territory),
@@ -121,6 +122,8 @@ def load_network(
 def _matrices(
     scenario: Scenario, network: RoadNetwork | None, points: list[NamedPoint]
 ) -> dict[str, TravelMatrix]:
+    from itinerant.geo.matrix import travel_matrix  # noqa: PLC0415  (scipy)
+
     profiles: dict[str, VehicleProfile] = {}
     for unit in scenario.units:
         profiles.setdefault(unit.vehicle.key, unit.vehicle)
@@ -143,6 +146,8 @@ def compute_demand(
     scenario: Scenario, territory: Territory, network: RoadNetwork | None
 ) -> tuple[DemandScore, ...]:
     """Score every commune of the territory (see :mod:`itinerant.demand`)."""
+    from itinerant.geo.matrix import NamedPoint, nearest_travel_time_s  # noqa: PLC0415
+
     profile = scenario.units[0].vehicle
     communes = [
         NamedPoint(id=c.insee, name=c.name, point=c.point)
@@ -196,6 +201,9 @@ def prepare(
         Road closures without a road network, a closure that matches no road, or a
         stop that the closures cut off from the depot.
     """
+    from itinerant.geo.closures import close_roads  # noqa: PLC0415  (osmnx)
+    from itinerant.geo.matrix import NamedPoint  # noqa: PLC0415  (scipy)
+
     stops = build_stops(scenario, territory)
     network = load_network(scenario, territory, cache_dir=cache_dir, allow_download=allow_download)
     demand = compute_demand(scenario, territory, network)  # long-term need: before closures
@@ -228,6 +236,8 @@ def leg_geometries(
     scenario: Scenario, stops: tuple[Stop, ...], network: RoadNetwork | None, plan: Plan
 ) -> dict[tuple[str, str], list[tuple[float, float]]] | None:
     """Road polylines of every leg the plan drives (None without a network)."""
+    from itinerant.geo.matrix import leg_geometry  # noqa: PLC0415  (scipy)
+
     if network is None:
         return None
     points = {"depot": scenario.depot.point} | {stop.id: stop.point for stop in stops}
@@ -253,6 +263,8 @@ def render_outputs(
     lang: Language | None = None,
 ) -> dict[str, str | bytes]:
     """Render every output of a plan: JSON, CSV, calendars, GPX, sheets, PDF, maps."""
+    from itinerant.render.bundle import render_plan  # noqa: PLC0415  (folium, matplotlib)
+
     stops = build_stops(scenario, territory)
     contours = scenario.territory.contours
     context = RenderContext.from_scenario(

@@ -22,6 +22,9 @@ __all__ = [
     "Plan",
     "Provenance",
     "RosterEntry",
+    "SearchEnd",
+    "SearchRun",
+    "SearchStats",
     "SkipReason",
     "Tour",
     "Unvisited",
@@ -33,6 +36,7 @@ SkipReason = Literal[
     "unit_not_allowed",
     "no_window_on_crewed_day",
     "too_far_for_day",
+    "outside_staff_availability",
     "lower_value",
 ]
 """Why a commune is not visited this week.
@@ -42,6 +46,8 @@ SkipReason = Literal[
 ``no_window_on_crewed_day``: no unit-day that goes out has an opening window there;
 ``too_far_for_day``: it is open on a crewed day, but no single-visit tour from the depot
 fits that day (driving cap, day window, lunch);
+``outside_staff_availability``: only a stay unit can go, and every stay there keeps the
+crew out beyond the hours the staff are available (or allowed in a day);
 ``lower_value``: it could have been visited, but other visits were worth more.
 """
 
@@ -150,6 +156,55 @@ class Kpis(_Model):
     staff_hours: dict[str, float] = Field(description="staff id -> hours (tour spans)")
 
 
+SearchEnd = Literal[
+    "optimal",
+    "solution_limit",
+    "work_limit",
+    "time_limit",
+    "local_optimum",
+    "no_search",
+    "unknown",
+]
+"""What ended a search.
+
+``optimal``: the method proved its result optimal (or the model infeasible);
+``solution_limit``, ``work_limit``: its work budget (solutions found; CP-SAT's
+deterministic time), so the same inputs give the same result on any machine;
+``time_limit``: the wall-clock safety net, so the result depends on the machine and its
+load; ``local_optimum``: the local search found no improving move; ``no_search``: nothing
+to search.
+"""
+
+
+class SearchRun(_Model):
+    """How one search went: what ended it, the work it did, its objective and bound."""
+
+    method: str = Field(description="CP-SAT, OR-Tools routing, or greedy (fallback roster)")
+    status: str
+    ended_by: SearchEnd
+    work: float = Field(description="work done: CP-SAT deterministic time, routing solutions")
+    work_limit: float = Field(description="the work budget, in the same unit")
+    time_limit_s: float = Field(description="wall-clock safety net")
+    objective: float | None = Field(description="objective of the search's own model")
+    bound: float | None = Field(
+        default=None, description="upper bound on that objective, where the method gives one"
+    )
+    gap: float | None = Field(default=None, description="(bound - objective) / bound")
+
+
+class SearchStats(_Model):
+    """The two searches of a week: the roster (CP-SAT) and the routing (OR-Tools)."""
+
+    roster: SearchRun
+    routing: SearchRun
+
+    @property
+    def timed_out(self) -> tuple[str, ...]:
+        """Names of the searches the wall-clock safety net ended (machine-dependent)."""
+        runs = (("roster", self.roster), ("routing", self.routing))
+        return tuple(name for name, run in runs if run.ended_by == "time_limit")
+
+
 class Provenance(_Model):
     """Where the plan comes from, to reproduce it."""
 
@@ -168,6 +223,9 @@ class Provenance(_Model):
     time_limit_s: float
     solve_time_s: float
     generated_at: dt.datetime | None
+    search: SearchStats | None = Field(
+        default=None, description="what ended each search (None: a plan from an older version)"
+    )
 
 
 class Plan(_Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itinerant import i18n
-from itinerant.plan import Plan
+from itinerant.plan import Plan, SearchRun, SearchStats
 
 __all__ = ["plan_summary"]
 
@@ -39,8 +39,39 @@ def plan_summary(result: Plan, lang: i18n.Language, *, circuity: float) -> str:
         )
     if result.unvisited:
         lines.append(i18n.text("summary.dropped", lang, count=len(result.unvisited)))
+    search = result.provenance.search
+    if search is not None:
+        lines.extend(_search_lines(search, lang))
     if result.provenance.approximate:
         lines.append(
             i18n.text("approximate", lang, circuity=i18n.format_number(circuity, lang, decimals=1))
         )
     return "\n".join(lines)
+
+
+def _search_run(run: SearchRun, lang: i18n.Language) -> str:
+    """Describe one search: what ended it, and the gap to its bound where it has one."""
+    what = i18n.text("search.greedy" if run.method == "greedy" else f"search.{run.ended_by}", lang)
+    if run.ended_by == "solution_limit":
+        what = i18n.text("search.solution_limit", lang, work=i18n.format_number(run.work, lang))
+    if run.gap is not None and run.ended_by != "optimal":
+        gap = i18n.format_number(100 * run.gap, lang, decimals=1)
+        what += f", {i18n.text('search.gap', lang, gap=gap)}"
+    return what
+
+
+def _search_lines(search: SearchStats, lang: i18n.Language) -> list[str]:
+    """Return what ended each search, and a warning when the wall-clock safety net did."""
+    lines = [
+        i18n.text(
+            "summary.search",
+            lang,
+            roster=_search_run(search.roster, lang),
+            routing=_search_run(search.routing, lang),
+        )
+    ]
+    if search.timed_out:
+        which = ", ".join(i18n.text(f"search.{name}", lang) for name in search.timed_out)
+        limit = i18n.format_number(search.routing.time_limit_s, lang)
+        lines.append(i18n.text("summary.time_limit", lang, limit=limit, which=which))
+    return lines

@@ -9,7 +9,10 @@ a stay option (stop, consecutive dates, timings) is chosen with the crew, so its
 are exact. Routed units (the van) get the longest shifts their crews allow, each minute
 worth the unit's estimated value per minute.
 
-The model runs on one worker with a fixed seed: same inputs, same roster.
+The model runs on one worker with a fixed seed and stops on a work budget (CP-SAT's
+deterministic time), so the same inputs give the same roster on any machine; the
+wall-clock limit is a safety net only. A greedy roster (:func:`greedy_roster`), feasible
+by construction, is the roster when the budget runs out before CP-SAT finds one.
 """
 
 from __future__ import annotations
@@ -17,28 +20,47 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
-from ortools.sat.python import cp_model
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from itinerant.errors import InfeasiblePlanError
 from itinerant.optimize.problem import DAY_MIN, WEEKDAYS_EN, StayOption, UnitDay, WeekData
-from itinerant.scenario import WEEKDAYS, Staff, dates_cover
+from itinerant.plan import SearchEnd
+from itinerant.scenario import WEEKDAYS, Staff, dates_cover, format_time
 
-__all__ = ["Roster", "crew_blockers", "eligible_staff", "solve_roster"]
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+__all__ = [
+    "Roster",
+    "crew_blockers",
+    "eligible_staff",
+    "greedy_roster",
+    "solve_roster",
+    "stay_blocker",
+]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Roster:
-    """The roster: crews and shifts of the unit-days that go out, and the stays chosen."""
+    """The roster: crews and shifts of the unit-days that go out, and the stays chosen.
+
+    ``method``, ``status``, ``ended_by``, ``work`` (deterministic time), ``objective``
+    and ``bound`` tell how the search went (``bound``: CP-SAT's upper bound).
+    """
 
     crews: Mapping[str, tuple[str, ...]]
     shifts: Mapping[str, tuple[int, int]]
     stays: tuple[StayOption, ...]
     status: str
     idle: Mapping[str, str]
+    method: str = "CP-SAT"
+    ended_by: SearchEnd = "optimal"
+    work: float = 0.0
+    objective: float | None = None
+    bound: float | None = None
 
 
 def _availability(member: Staff, date: dt.date, day_index: int) -> list[tuple[int, int]]:
@@ -96,6 +118,45 @@ def crew_blockers(
     return blockers
 
 
+def stay_blocker(
+    option: StayOption, week: WeekData, staff: Sequence[Staff], unit_names: Mapping[str, str]
+) -> str | None:
+    """Why no crew can staff a stay option (its hours against the staff's), or None.
+
+    Each day of the option needs, for every crew role, a distinct staff member with the
+    role's skills, not absent, available from the crew's departure to its return, and
+    allowed that many hours in a day.
+    """
+    name = unit_names.get(option.unit_id, option.unit_id)
+    for day in option.days:
+        ud = week.unit_day(f"{option.unit_id}@{day.date.isoformat()}")
+        hours = f"{format_time(day.departure % DAY_MIN)}-{format_time(day.return_time % DAY_MIN)}"
+        pools = []
+        for role, skills in ud.roles:
+            pool = [
+                m.id
+                for m in staff
+                if set(skills) <= set(m.skills)
+                and day.return_time - day.departure <= round(m.max_hours_day * 60)
+                and any(
+                    w0 <= day.departure and day.return_time <= w1
+                    for w0, w1 in _availability(m, day.date, ud.day_index)
+                )
+            ]
+            if not pool:
+                return (
+                    f"{_day_label(day.date)}, the {name} is out {hours} and no staff member "
+                    f"with {' + '.join(skills)} is available then (crew role '{role}')"
+                )
+            pools.append(pool)
+        if not _distinct(pools):
+            return (
+                f"{_day_label(day.date)}, the {name} is out {hours} and not enough distinct "
+                "staff members are available then to fill every crew role"
+            )
+    return None
+
+
 def _distinct(pools: Sequence[Sequence[str]]) -> bool:
     """Whether each pool can give a different person (small bipartite matching)."""
     match: dict[str, int] = {}
@@ -113,6 +174,164 @@ def _distinct(pools: Sequence[Sequence[str]]) -> bool:
     return all(assign(i, set()) for i in range(len(pools)))
 
 
+def _idle_reason(ud: UnitDay, unit_names: Mapping[str, str], blockers: Mapping[str, str]) -> str:
+    return blockers.get(
+        ud.id,
+        f"{_day_label(ud.date)}: the {unit_names.get(ud.unit_id, ud.unit_id)} "
+        "stays at the depot (its crew is more useful elsewhere, out of hours, "
+        "or no visit fits)",
+    )
+
+
+def _roster_value(
+    week: WeekData, shifts: Mapping[str, tuple[int, int]], stays: Sequence[StayOption]
+) -> int:
+    """Return the roster model's objective of a roster (routed shift minutes, stay values)."""
+    value = sum(
+        week.unit_day(ud_id).value_per_min * (end - start)
+        for ud_id, (start, end) in shifts.items()
+        if week.unit_day(ud_id).mode == "route"
+    )
+    for option in stays:
+        drive = sum(d.out_drive + d.back_drive for d in option.days)
+        value += option.value - week.travel_cost_per_min * drive
+    return value
+
+
+def greedy_roster(
+    week: WeekData,
+    staff: Sequence[Staff],
+    unit_names: Mapping[str, str],
+    *,
+    force_stops: Mapping[str, str] | None = None,
+) -> Roster:
+    """Build a roster greedily, feasible by construction (every rule of the CP-SAT model).
+
+    Stay units first, day by day, the stay option worth most (forced stops first) that
+    a crew can staff; then routed unit-days, each with the available crew members who
+    have the most weekly hours left, and the longest shift they share. Forced stops it
+    cannot serve are left out: the caller checks them.
+    """
+    force = force_stops or {}
+    blockers = crew_blockers(week, staff, unit_names)
+    members = {m.id: m for m in staff}
+    week_left = {m.id: round(m.max_hours_week * 60) for m in staff}
+    busy: set[tuple[str, dt.date]] = set()
+    crews: dict[str, tuple[str, ...]] = {}
+    shifts: dict[str, tuple[int, int]] = {}
+    stays: list[StayOption] = []
+    used_stops: set[str] = set()
+
+    def candidates(ud: UnitDay, skills: Sequence[str], taken: Sequence[str]) -> list[Staff]:
+        pool = [
+            members[sid]
+            for sid in eligible_staff(ud, skills, staff)
+            if (sid, ud.date) not in busy and sid not in taken
+        ]
+        return sorted(pool, key=lambda m: (-week_left[m.id], m.id))
+
+    def crew_for(ud: UnitDay, start: int, end: int, left: Mapping[str, int]) -> list[str] | None:
+        crew: list[str] = []
+        for _, skills in ud.roles:
+            fit = next(
+                (
+                    m.id
+                    for m in candidates(ud, skills, crew)
+                    if min(left[m.id], round(m.max_hours_day * 60)) >= end - start
+                    and any(
+                        w0 <= start and end <= w1
+                        for w0, w1 in _availability(m, ud.date, ud.day_index)
+                    )
+                ),
+                None,
+            )
+            if fit is None:
+                return None
+            crew.append(fit)
+        return crew
+
+    stay_days = sorted(
+        (ud for ud in week.unit_days if ud.mode == "stay" and ud.id not in blockers),
+        key=lambda ud: (ud.unit_id, ud.date),
+    )
+    for ud in stay_days:
+        if ud.id in crews:
+            continue
+        options = [
+            o
+            for o in week.stays
+            if o.unit_id == ud.unit_id and o.days[0].date == ud.date and o.stop_id not in used_stops
+        ]
+        options.sort(
+            key=lambda o: (o.stop_id not in force, -_roster_value(week, {}, [o]), o.stop_id)
+        )
+        for option in options:
+            ud_ids = [f"{option.unit_id}@{d.date.isoformat()}" for d in option.days]
+            if any(u in blockers or u in crews for u in ud_ids):
+                continue
+            left = dict(week_left)
+            chosen: list[tuple[str, list[str], tuple[int, int]]] = []
+            for ud_id, day in zip(ud_ids, option.days, strict=True):
+                crew = crew_for(week.unit_day(ud_id), day.departure, day.return_time, left)
+                if crew is None:
+                    break
+                for sid in crew:
+                    left[sid] -= day.return_time - day.departure
+                chosen.append((ud_id, crew, (day.departure, day.return_time)))
+            else:
+                for ud_id, crew, shift in chosen:
+                    crews[ud_id], shifts[ud_id] = tuple(crew), shift
+                    busy.update((sid, week.unit_day(ud_id).date) for sid in crew)
+                week_left = left
+                stays.append(option)
+                used_stops.add(option.stop_id)
+                break
+
+    for ud in sorted(week.unit_days, key=lambda u: (u.date, u.unit_id)):
+        if ud.mode != "route" or ud.id in blockers:
+            continue
+        team: list[str] = []
+        lo, hi = ud.window
+        cap = hi - lo
+        for _, skills in ud.roles:
+            best: tuple[int, str, int, int] | None = None
+            for m in candidates(ud, skills, team):
+                for w0, w1 in _availability(m, ud.date, ud.day_index):
+                    a, b = max(lo, w0), min(hi, w1)
+                    room = min(b - a, cap, week_left[m.id], round(m.max_hours_day * 60))
+                    if room >= ud.min_span and (best is None or room > best[0]):
+                        best = (room, m.id, a, b)
+                if best is not None:
+                    break
+            if best is None:
+                break
+            _, sid, lo, hi = best
+            cap = min(cap, week_left[sid], round(members[sid].max_hours_day * 60))
+            team.append(sid)
+        else:
+            span = min(hi - lo, cap)
+            if span >= ud.min_span:
+                crews[ud.id], shifts[ud.id] = tuple(team), (lo, lo + span)
+                for sid in team:
+                    busy.add((sid, ud.date))
+                    week_left[sid] -= span
+
+    idle = {
+        ud.id: _idle_reason(ud, unit_names, blockers) for ud in week.unit_days if ud.id not in crews
+    }
+    stays.sort(key=lambda o: (o.unit_id, o.days[0].date, o.stop_id))
+    return Roster(
+        crews=crews,
+        shifts=shifts,
+        stays=tuple(stays),
+        status="GREEDY",
+        idle=idle,
+        method="greedy",
+        ended_by="no_search",
+        objective=float(_roster_value(week, shifts, stays)),
+    )
+
+
 def solve_roster(
     week: WeekData,
     staff: Sequence[Staff],
@@ -120,9 +339,15 @@ def solve_roster(
     *,
     force_stops: Mapping[str, str] | None = None,
     seed: int = 0,
-    time_limit_s: float = 10.0,
+    work_limit: float = 60.0,
+    time_limit_s: float = 600.0,
 ) -> Roster:
     """Choose crews, shifts and stays for the week.
+
+    The search stops at the optimum or on ``work_limit``; when that comes before any
+    roster is found, :func:`greedy_roster` is the answer (``method="greedy"``). It is
+    not given to CP-SAT as a hint: on the 7 Vallées week the hint steered CP-SAT to
+    another optimal roster of the same value, which would have changed the plan.
 
     Parameters
     ----------
@@ -137,20 +362,23 @@ def solve_roster(
         be visited.
     seed
         CP-SAT random seed (one worker, so the roster is deterministic).
+    work_limit
+        CP-SAT deterministic time budget (about seconds of one core; machine-independent).
     time_limit_s
-        Safety net for the CP-SAT search.
+        Wall-clock safety net of the CP-SAT search.
 
     Raises
     ------
     InfeasiblePlanError
-        When the forced stops cannot all be served.
+        When the forced stops cannot all be served, or the budgets ran out first.
     """
+    from ortools.sat.python import cp_model  # noqa: PLC0415  (heavy: imported when solving)
+
     force = dict(force_stops or {})
     blockers = crew_blockers(week, staff, unit_names)
     model = cp_model.CpModel()
     go: dict[str, cp_model.IntVar] = {}
     span: dict[str, cp_model.LinearExprT] = {}
-    start: dict[str, cp_model.IntVar] = {}
     assign: dict[tuple[str, str, int], cp_model.IntVar] = {}
     member_of: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     objective: list[cp_model.LinearExprT] = []
@@ -183,7 +411,6 @@ def solve_roster(
         else:
             s = model.new_int_var(ud.window[0], ud.window[1], f"start[{ud.id}]")
             e = model.new_int_var(ud.window[0], ud.window[1], f"end[{ud.id}]")
-            start[ud.id] = s
             model.add(e - s >= ud.min_span).only_enforce_if(g)
             model.add(e == s).only_enforce_if(~g)
             span[ud.id] = e - s
@@ -239,17 +466,39 @@ def solve_roster(
     # roster leaving the van idle four days with the default level)
     solver.parameters.linearization_level = 2
     solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = work_limit
     solver.parameters.max_time_in_seconds = time_limit_s
     status = solver.solve(model)
     name = solver.status_name(status)
-    logger.info("roster: %s, objective %s, %.2fs", name, solver.objective_value, solver.wall_time)
+    work = solver.response_proto.deterministic_time
+    ended_by: SearchEnd
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        ended_by = "optimal"
+    elif work >= 0.99 * work_limit:
+        ended_by = "work_limit"
+    elif solver.wall_time >= 0.97 * time_limit_s:
+        ended_by = "time_limit"
+    else:
+        ended_by = "unknown"
+    logger.info(
+        "roster: %s (%s), objective %s, bound %s, deterministic time %.2f, %.2fs",
+        name,
+        ended_by,
+        solver.objective_value,
+        solver.best_objective_bound,
+        work,
+        solver.wall_time,
+    )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        labels = "; ".join(f"{force[s]}" for s in sorted(force))
-        msg = (
-            f"no roster serves the must-visit stops only the single-stop units can reach "
-            f"({labels}): not enough crewed days, staff hours or opening windows"
+        greedy = greedy_roster(week, staff, unit_names, force_stops=force)
+        if status == cp_model.UNKNOWN and force.keys() <= {o.stop_id for o in greedy.stays}:
+            logger.info("roster: no roster found within the budget, the greedy one is kept")
+            return replace(greedy, ended_by=ended_by, work=work)
+        raise InfeasiblePlanError(
+            _no_roster_message(
+                status == cp_model.INFEASIBLE, ended_by, force, work_limit, time_limit_s
+            )
         )
-        raise InfeasiblePlanError(msg)
 
     crews: dict[str, tuple[str, ...]] = {}
     shifts: dict[str, tuple[int, int]] = {}
@@ -262,12 +511,7 @@ def solve_roster(
     )
     for ud in week.unit_days:
         if not solver.boolean_value(go[ud.id]):
-            idle[ud.id] = blockers.get(
-                ud.id,
-                f"{_day_label(ud.date)}: the {unit_names.get(ud.unit_id, ud.unit_id)} "
-                "stays at the depot (its crew is more useful elsewhere, out of hours, "
-                "or no visit fits)",
-            )
+            idle[ud.id] = _idle_reason(ud, unit_names, blockers)
             continue
         crews[ud.id] = tuple(
             next(
@@ -286,7 +530,46 @@ def solve_roster(
             )
             day = option.days[j]
             shifts[ud.id] = (day.departure, day.return_time)
-    return Roster(crews=crews, shifts=shifts, stays=stays, status=name, idle=idle)
+    return Roster(
+        crews=crews,
+        shifts=shifts,
+        stays=stays,
+        status=name,
+        idle=idle,
+        ended_by=ended_by,
+        work=work,
+        objective=solver.objective_value,
+        bound=solver.best_objective_bound,
+    )
+
+
+def _no_roster_message(
+    infeasible: bool,
+    ended_by: SearchEnd,
+    force: Mapping[str, str],
+    work_limit: float,
+    time_limit_s: float,
+) -> str:
+    """Why no roster came out: the forced stops cannot be served, or a budget ran out."""
+    labels = "; ".join(force[s] for s in sorted(force))
+    if infeasible:
+        return (
+            f"no roster serves the must-visit stops only the single-stop units can reach "
+            f"({labels}): not enough crewed days, staff hours or opening windows"
+        )
+    if ended_by == "time_limit":
+        budget = f"its time limit (solver.time_limit_s: {time_limit_s:g} s)"
+        raise_what = "solver.time_limit_s (a slower or busier machine needs more)"
+    else:
+        budget = f"its work budget (solver.roster_work_limit: {work_limit:g})"
+        raise_what = "solver.roster_work_limit"
+    what = (
+        f"a roster serving the stops only the single-stop units can reach ({labels}), "
+        "which the greedy roster misses"
+        if force
+        else "a roster"
+    )
+    return f"the roster search stopped at {budget} before finding {what}: raise {raise_what}"
 
 
 def _availability_constraints(

@@ -19,6 +19,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
@@ -269,19 +270,26 @@ class WeekData:
                 return True, date
         return False, None
 
+    @cached_property
+    def _indexes(self) -> tuple[dict[str, UnitDay], dict[str, StopDemand], dict[str, int]]:
+        """Unit-days, demands and locations by id, built once (lookups stay O(1))."""
+        return (
+            {ud.id: ud for ud in self.unit_days},
+            {d.stop_id: d for d in self.demand},
+            {pid: i for i, pid in enumerate(self.locations)},
+        )
+
     def unit_day(self, unit_day_id: str) -> UnitDay:
         """Return a unit-day by id."""
-        for unit_day in self.unit_days:
-            if unit_day.id == unit_day_id:
-                return unit_day
-        raise KeyError(unit_day_id)
+        return self._indexes[0][unit_day_id]
 
     def stop_demand(self, stop_id: str) -> StopDemand:
         """Return a stop's demand by id."""
-        for demand in self.demand:
-            if demand.stop_id == stop_id:
-                return demand
-        raise KeyError(stop_id)
+        return self._indexes[1][stop_id]
+
+    def location(self, point_id: str) -> int:
+        """Return the matrix index of a point id (``"depot"`` or a stop id)."""
+        return self._indexes[2][point_id]
 
 
 # --------------------------------------------------------------------------- dates

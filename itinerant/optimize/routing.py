@@ -8,6 +8,7 @@ back as plain data (:class:`RoutingResult`); OR-Tools types never leave this mod
 Idiom: native transit matrices (``RegisterTransitMatrix``), a ``time`` dimension with
 slack for waiting and a cumul range per window, start/end times squeezed by finalizers,
 ``AddDisjunction`` for optional visits, ``SetBreakIntervalsOfVehicle`` for lunch.
+OR-Tools is imported by the functions that build and solve (it is slow to import).
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Final, Literal
-
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
-from ortools.util import optional_boolean_pb2
 
 from itinerant.optimize.problem import RoutingProblem, Vehicle
 from itinerant.scenario import FirstSolutionStrategy, MetaheuristicName
@@ -99,6 +97,8 @@ def build_model(problem: RoutingProblem, *, late_cost: int = 0) -> _Model:
     after it, up to the horizon, at ``late_cost`` per time unit late (OR-Tools' soft
     cumul upper bound); the starts of windows and the gaps between them stay hard.
     """
+    from ortools.constraint_solver import pywrapcp  # noqa: PLC0415
+
     depots = sorted(
         {v.start_location for v in problem.vehicles} | {v.end_location for v in problem.vehicles}
     )
@@ -283,6 +283,9 @@ def iterated_local_search_parameters(
     exchange operator on (two chains of visits swapped between routes; off by default in
     OR-Tools, measured a little better on Solomon's R1 and R2 instances).
     """
+    from ortools.constraint_solver import routing_enums_pb2, routing_ils_pb2  # noqa: PLC0415
+    from ortools.util import optional_boolean_pb2  # noqa: PLC0415
+
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.local_search_operators.use_cross_exchange = optional_boolean_pb2.BOOL_TRUE
     params.use_iterated_local_search = True
@@ -652,6 +655,8 @@ def _solve_once(
 
     ``late_cost``: see :func:`build_model` (the caller checks the visits' lateness).
     """
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # noqa: PLC0415
+
     began = time.perf_counter()
     model = build_model(problem, late_cost=late_cost)
     routing, manager, time_dim = model.routing, model.manager, model.time

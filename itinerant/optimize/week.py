@@ -9,14 +9,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from itinerant.errors import InfeasiblePlanError
-from itinerant.optimize.crew import Roster, crew_blockers, solve_roster
+from itinerant.optimize.crew import Roster, crew_blockers, solve_roster, stay_blocker
 from itinerant.optimize.problem import (
     DAY_MIN,
     VALUE_SCALE,
     WEEKDAYS_EN,
     RoutingProblem,
     StayOption,
+    StopDemand,
     UnitDay,
+    WeekData,
     build_problem,
     restrict_to_roster,
     week_dates,
@@ -29,6 +31,8 @@ from itinerant.plan import (
     Plan,
     Provenance,
     RosterEntry,
+    SearchRun,
+    SearchStats,
     SkipReason,
     Tour,
     Unvisited,
@@ -37,7 +41,7 @@ from itinerant.plan import (
 
 if TYPE_CHECKING:
     from itinerant.geo.matrix import TravelMatrix
-    from itinerant.scenario import Scenario, Unit
+    from itinerant.scenario import Scenario, SolverSettings, Staff, Unit
     from itinerant.territory import Stop, Territory
 
 __all__ = ["plan_week", "week_kpis"]
@@ -59,7 +63,7 @@ def _single_visit_fits(
     """Whether a lone visit (depot, stop, depot) fits the unit-day, lunch aside."""
     week = problem.week
     assert week is not None
-    loc = week.locations.index(stop.id)
+    loc = week.location(stop.id)
     matrix = problem.matrix(unit.vehicle.key)
     out, back = matrix.travel[0][loc], matrix.travel[loc][0]
     if out + back > unit.max_drive_min:
@@ -258,14 +262,14 @@ def _plan_pass(
         names,
         force_stops=force,
         seed=seed,
-        time_limit_s=max(1.0, settings.time_limit_s / 3),
+        work_limit=settings.roster_work_limit,
+        time_limit_s=settings.time_limit_s,
     )
     route_shifts = {k: v for k, v in roster.shifts.items() if wk.unit_day(k).mode == "route"}
     routed = restrict_to_roster(problem, route_shifts, roster.stays, stops)
-    limit = settings.solution_limit or max(1, settings.lns_iterations)
     result = solve(
         routed,
-        solution_limit=limit,
+        solution_limit=settings.routing_solution_limit,
         time_limit_s=settings.time_limit_s,
         first_solution=first_solution or settings.first_solution,
         metaheuristic=settings.metaheuristic,
@@ -421,7 +425,7 @@ def _make_plan(
         lunch = route.lunch
         pending: list[tuple[int, int]] = []  # (leg departure, arrival) per visit
         for node_id, session_start in route.visits:
-            loc = wk.locations.index(node_id.split("#", 1)[0])
+            loc = wk.location(node_id.split("#", 1)[0])
             travel = matrix.travel[prev_loc][loc]
             leave, arrive = _leg(prev_end, session_start, travel, unit.setup_min, lunch)
             pending.append((leave, arrive))
@@ -434,7 +438,7 @@ def _make_plan(
         for k, (node_id, session_start) in enumerate(route.visits):
             stop_id, rank = node_id.split("#", 1)
             stop = by_id[stop_id]
-            loc = wk.locations.index(stop_id)
+            loc = wk.location(stop_id)
             leave_next = pending[k + 1][0] if k + 1 < len(pending) else last_leave
             visits.append(
                 _visit(
@@ -571,6 +575,7 @@ def _make_plan(
         time_limit_s=result.time_limit_s,
         solve_time_s=round(time.perf_counter() - began, 3),
         generated_at=generated_at,
+        search=_search_stats(roster, result, scenario.solver),
     )
     return Plan(
         week=wk.week,
@@ -581,6 +586,35 @@ def _make_plan(
         roster=tuple(roster_entries),
         kpis=kpis,
         provenance=provenance,
+    )
+
+
+def _search_stats(roster: Roster, result: RoutingResult, settings: SolverSettings) -> SearchStats:
+    """Return what ended the roster and routing searches, their work, objectives, bound."""
+    gap = None
+    if roster.bound is not None and roster.objective is not None and roster.bound > 0:
+        gap = round(max(0.0, roster.bound - roster.objective) / roster.bound, 6)
+    return SearchStats(
+        roster=SearchRun(
+            method=roster.method,
+            status=roster.status,
+            ended_by=roster.ended_by,
+            work=round(roster.work, 3),
+            work_limit=settings.roster_work_limit,
+            time_limit_s=settings.time_limit_s,
+            objective=roster.objective,
+            bound=roster.bound,
+            gap=gap,
+        ),
+        routing=SearchRun(
+            method="OR-Tools routing",
+            status=result.status,
+            ended_by=result.ended_by,
+            work=result.solutions,
+            work_limit=result.solution_limit,
+            time_limit_s=result.time_limit_s,
+            objective=result.objective,
+        ),
     )
 
 
@@ -698,9 +732,15 @@ def _unvisited(
     visited: set[str],
     territory: Territory | None,
 ) -> list[Unvisited]:
+    """Communes left out, each with the first rule that blocks it (cheap: indexed once)."""
     wk = problem.week
     assert wk is not None
     units = {u.id: u for u in scenario.units}
+    unit_names = {u.id: u.name for u in scenario.units}
+    crewed_days = [wk.unit_day(k) for k in roster.shifts]
+    stays_at: dict[str, list[StayOption]] = {}
+    for option in wk.stays:
+        stays_at.setdefault(option.stop_id, []).append(option)
     out: list[Unvisited] = []
     if territory is not None:
         have = {s.insee for s in stops}
@@ -718,33 +758,18 @@ def _unvisited(
     for stop in stops:
         if stop.id in visited:
             continue
-        reason: SkipReason
-        detail = ""
-        allowed = [u for u in stop.units if u in units]
-        crewed = [wk.unit_day(k) for k in roster.shifts]
-        crewed = [ud for ud in crewed if ud.unit_id in allowed]
-        open_days = [ud for ud in crewed if stop.windows_on(ud.date)]
-        if stop.max_visits_per_week == 0:
-            reason, detail = "excluded", "max_visits_per_week is 0"
-        elif not allowed:
-            reason, detail = "unit_not_allowed", "no unit may stop there"
-        elif not open_days:
-            reason = "no_window_on_crewed_day"
-            detail = "closed on the days its units go out"
-        elif not any(
-            (ud.mode == "stay" and any(o.stop_id == stop.id for o in wk.stays))
-            or (
-                ud.mode == "route"
-                and _single_visit_fits(units[ud.unit_id], stop, ud, roster.shifts[ud.id], problem)
-            )
-            for ud in open_days
-        ):
-            reason = "too_far_for_day"
-            detail = "no day out of the depot fits a visit (driving cap, shift, windows)"
-        else:
-            reason = "lower_value"
-            dem = wk.stop_demand(stop.id)
-            detail = f"value {dem.value:.0f} (score {dem.score:.2f}, urgency {dem.urgency:.2f})"
+        reason, detail = _skip_reason(
+            stop,
+            units,
+            crewed_days,
+            stays_at.get(stop.id, []),
+            roster,
+            problem,
+            wk,
+            scenario.staff,
+            wk.stop_demand(stop.id),
+            unit_names,
+        )
         out.append(
             Unvisited(
                 stop_id=stop.id,
@@ -755,3 +780,54 @@ def _unvisited(
             )
         )
     return out
+
+
+def _skip_reason(
+    stop: Stop,
+    units: Mapping[str, Unit],
+    crewed_days: Sequence[UnitDay],
+    stays: Sequence[StayOption],
+    roster: Roster,
+    problem: RoutingProblem,
+    week: WeekData,
+    staff: Sequence[Staff],
+    demand: StopDemand,
+    unit_names: Mapping[str, str],
+) -> tuple[SkipReason, str]:
+    """Why a stop is not visited: the first blocking rule, in the order rules apply."""
+    allowed = [u for u in stop.units if u in units]
+    open_days = [ud for ud in crewed_days if ud.unit_id in allowed and stop.windows_on(ud.date)]
+    if stop.max_visits_per_week == 0:
+        return "excluded", "max_visits_per_week is 0"
+    if not allowed:
+        return "unit_not_allowed", "no unit may stop there"
+    routed = [
+        ud
+        for ud in open_days
+        if ud.mode == "route"
+        and _single_visit_fits(units[ud.unit_id], stop, ud, roster.shifts[ud.id], problem)
+    ]
+    stay_units = {ud.unit_id for ud in open_days if ud.mode == "stay"}
+    options = [o for o in stays if o.unit_id in stay_units]
+    if routed:
+        pass
+    elif options:
+        first = None
+        for option in options:
+            blocker = stay_blocker(option, week, staff, unit_names)
+            if blocker is None:
+                break
+            first = first or blocker
+        else:
+            return "outside_staff_availability", f"no stay fits the staff's availability: {first}"
+    elif not open_days:
+        return "no_window_on_crewed_day", "closed on the days its units go out"
+    else:
+        return (
+            "too_far_for_day",
+            "no day out of the depot fits a visit (driving cap, shift, windows)",
+        )
+    return (
+        "lower_value",
+        f"value {demand.value:.0f} (score {demand.score:.2f}, urgency {demand.urgency:.2f})",
+    )

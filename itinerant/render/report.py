@@ -16,9 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 from markupsafe import Markup
-from matplotlib.figure import Figure
 
 from itinerant.i18n import format_date, format_number, text
 from itinerant.render._common import templates
@@ -27,6 +25,8 @@ from itinerant.render.schedule import neutralise_cell
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Sequence
+
+    from matplotlib.figure import Figure
 
     from itinerant.compare import Comparison, IndicatorSpec
     from itinerant.horizon import HorizonRun, RotationCalendar
@@ -112,6 +112,8 @@ def _mpl_text(value: str) -> str:
 
 
 def _svg(figure: Figure) -> Markup:
+    import matplotlib as mpl  # noqa: PLC0415  (heavy: imported when a report is drawn)
+
     buffer = io.StringIO()
     with mpl.rc_context(_SVG_RC):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -121,6 +123,9 @@ def _svg(figure: Figure) -> Markup:
 
 
 def _figure(width: float, height: float) -> Figure:
+    import matplotlib as mpl  # noqa: PLC0415  (heavy: imported when a report is drawn)
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     with mpl.rc_context(_SVG_RC):
         return Figure(figsize=(width, height), layout="constrained")
 

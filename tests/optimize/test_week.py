@@ -31,6 +31,7 @@ from itinerant.scenario import (
     TimeWindow,
     Venue,
 )
+from itinerant.summary import plan_summary
 from itinerant.territory import Territory, build_stops
 
 FAST = SolverSettings(time_limit_s=5, solution_limit=100)
@@ -275,3 +276,92 @@ def test_unavailable_unit_stays_home_that_day(territory: Territory) -> None:
     assert [t for t in plan.tours if t.unit_id == "bus"]  # other days still go out
     (idle,) = [i for i in plan.idle_unit_days if i.unit_id == "bus" and i.date == wednesday]
     assert "unavailable on 2026-12-02" in idle.reason
+
+
+# ----------------------------------------------------------------- search limits, skip reasons
+
+
+def test_plan_records_what_ended_each_search(territory: Territory) -> None:
+    """The roster is proven optimal (bound = objective); the routing used its budget."""
+    plan = _plan(make_scenario(solver=FAST), territory, NEAR)
+    search = plan.provenance.search
+    assert search is not None
+    assert (search.roster.method, search.roster.ended_by) == ("CP-SAT", "optimal")
+    assert search.roster.bound == search.roster.objective
+    assert search.roster.gap == 0
+    assert 0 < search.roster.work <= search.roster.work_limit
+    assert search.routing.ended_by in ("solution_limit", "local_optimum")
+    assert search.routing.work <= search.routing.work_limit == 100
+    assert search.timed_out == ()
+    summary = plan_summary(plan, "fr", circuity=1.3)
+    assert "Recherche : équipes optimum prouvé" in summary
+    assert "limite de temps" not in summary
+
+
+def test_time_limit_ending_is_said(territory: Territory) -> None:
+    """A plan the wall clock ended says, in the summary, that it is machine-dependent."""
+    plan = _plan(make_scenario(solver=FAST), territory, NEAR)
+    search = plan.provenance.search
+    assert search is not None
+    timed = search.model_copy(
+        update={"routing": search.routing.model_copy(update={"ended_by": "time_limit"})}
+    )
+    plan = plan.model_copy(
+        update={"provenance": plan.provenance.model_copy(update={"search": timed})}
+    )
+    assert timed.timed_out == ("routing",)
+    lines = plan_summary(plan, "en", circuity=1.3).splitlines()
+    assert "routes STOPPED ON THE TIME LIMIT" in lines[-3]
+    assert lines[-2].startswith("Warning: the time limit (solver.time_limit_s = 5 s) ended")
+    assert "(routes)" in lines[-2]
+
+
+def test_roster_out_of_budget_falls_back_to_a_greedy_roster(territory: Territory) -> None:
+    """No must-visit stop and no time to find a roster: a greedy one, every rule kept (#13).
+
+    A deterministic-time budget of 1e-9 stops CP-SAT before its first solution; the plan
+    is still made, on the greedy roster, and says so.
+    """
+    solver = FAST.model_copy(update={"roster_work_limit": 1e-9})
+    plan = _plan(make_scenario(solver=solver), territory, NEAR)  # check_plan inside
+    search = plan.provenance.search
+    assert search is not None
+    assert (search.roster.method, search.roster.ended_by) == ("greedy", "work_limit")
+    assert {t.unit_id for t in plan.tours} == {"bus", "tiny-house"}
+    assert "répartition simple" in plan_summary(plan, "fr", circuity=1.3)
+
+
+def test_skip_reason_names_staff_availability(territory: Territory) -> None:
+    """The best commune, open to the tiny house only in the afternoon, is out of staff hours.
+
+    Boisjean (62150, ~34 min out) opens 13:30-16:00 to the tiny house only: a session from
+    13:30 brings the crew back near 17:50, after the only fab manager (Sarah, here 08:00
+    to 16:45) stops. It has stay options, and the highest value, so "lower value" would
+    be wrong (#13): the reason names the staff's availability and the role.
+    """
+    far = "62150"
+    staff = list(reference_staff())
+    staff[2] = staff[2].model_copy(
+        update={
+            "availability": {
+                d: (TimeWindow(start=8 * 60, end=16 * 60 + 45),)
+                for d in ("mon", "tue", "wed", "thu")
+            }
+        }
+    )
+    afternoon = {
+        d: (TimeWindow(start=13 * 60 + 30, end=16 * 60),)
+        for d in ("mon", "tue", "wed", "thu", "fri")
+    }
+    scenario = make_scenario(
+        staff=tuple(staff),
+        solver=FAST,
+        communes=(StopRule(commune=far, units=("tiny-house",), windows=afternoon),),
+    )
+    codes = (*NEAR, far)
+    plan = _plan(scenario, territory, codes, scores={**dict.fromkeys(NEAR, 0.5), far: 1.0})
+    assert any(t.unit_id == "tiny-house" for t in plan.tours)  # near stops fit the hours
+    (skipped,) = [u for u in plan.unvisited if u.insee == far]
+    assert skipped.reason == "outside_staff_availability"
+    assert "fab_manager" in skipped.detail
+    assert "17:" in skipped.detail  # the return time that is out of hours

@@ -10,7 +10,6 @@ read as mathtext.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from matplotlib.figure import Figure
 
 from itinerant.i18n import format_date, format_number, text
 from itinerant.render._common import templates
-from itinerant.render.schedule import neutralise_cell
+from itinerant.render.csv_format import Cell, csv_header, render_csv
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -46,62 +45,63 @@ _SVG_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "itinerant", "font.size"
 # --------------------------------------------------------------------------- CSV
 
 
-def _csv(rows: Sequence[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise_cell(cell) for cell in row])
-    return buffer.getvalue()
-
-
 def _cell_text(visits: Sequence[tuple[str, dt.date]]) -> str:
     return "; ".join(f"{unit} {day.isoformat()}" for unit, day in visits)
 
 
-def render_rotation_csv(calendar: RotationCalendar) -> str:
-    """Render the rotation calendar: one row per commune, one column per week (UTF-8, BOM).
+def render_rotation_csv(calendar: RotationCalendar, *, lang: Language = "fr") -> str:
+    """Render the rotation calendar: one row per commune, one column per week.
 
     A cell lists the sessions of the week as ``unit-id YYYY-MM-DD``, separated by ``; ``.
     """
-    rows = [["insee", "commune", "population", *calendar.weeks, "visits"]]
-    rows += [
+    header = [
+        *csv_header(("insee", "commune", "population"), lang),
+        *calendar.weeks,
+        *csv_header(("visits",), lang),
+    ]
+    rows: list[list[Cell]] = [
         [
             row.insee,
             row.commune,
-            str(row.population),
+            row.population,
             *(_cell_text(cell.visits) for cell in row.cells),
-            str(row.visits),
+            row.visits,
         ]
         for row in calendar.rows
     ]
-    return _csv(rows)
+    return render_csv(header, rows, lang)
 
 
-def _plain(value: float | None, spec: IndicatorSpec) -> str:
+def _plain(value: float | None, spec: IndicatorSpec) -> Cell:
     if value is None:
-        return ""
+        return None
     if spec.decimals == 0:
-        return str(round(value))
-    return f"{value:.{spec.decimals + (2 if spec.percent else 0)}f}"
+        return round(value)
+    return round(value, spec.decimals + (2 if spec.percent else 0))
 
 
-def render_indicators_csv(comparison: Comparison) -> str:
+def render_indicators_csv(comparison: Comparison, *, lang: Language = "fr") -> str:
     """Render the indicators: one row per indicator, one column per scenario, then ``best``.
 
-    Values are plain numbers (``.`` decimals, shares in [0, 1], empty when undefined);
-    ``best`` names the best columns, joined by ``|`` (empty when all tie or unranked).
+    ``indicator`` is the indicator's key, ``label`` its name in ``lang``. Values are
+    plain numbers (shares in [0, 1], empty when undefined); ``best`` names the best
+    columns, joined by ``|`` (empty when all tie or unranked).
     """
-    rows = [["indicator", *comparison.labels, "best"]]
-    for row in comparison.rows:
-        rows.append(
-            [
-                row.spec.key,
-                *(_plain(v, row.spec) for v in row.values),
-                "|".join(comparison.labels[i] for i in row.best),
-            ]
-        )
-    return _csv(rows)
+    header = [
+        *csv_header(("indicator", "label"), lang),
+        *comparison.labels,
+        *csv_header(("best",), lang),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            row.spec.key,
+            text(f"indicator.{row.spec.key}", lang),
+            *(_plain(v, row.spec) for v in row.values),
+            "|".join(comparison.labels[i] for i in row.best),
+        ]
+        for row in comparison.rows
+    ]
+    return render_csv(header, rows, lang)
 
 
 # --------------------------------------------------------------------------- charts

@@ -54,7 +54,7 @@ from itinerant.replan import (
     parse_disruption,
     replan_week,
 )
-from itinerant.scenario import Scenario
+from itinerant.scenario import Scenario, unused_skills
 from itinerant.settings import Settings
 from itinerant.summary import plan_summary
 from itinerant.territory import Territory
@@ -166,6 +166,17 @@ def validate(scenario_path: Path) -> None:
         f"{len(scenario.units)} unit(s), {len(scenario.staff)} staff, "
         f"{len(territory.communes)} communes in {territory.name}"
     )
+    lang = scenario.language
+    for s_index, k_index, skill, close in unused_skills(scenario):
+        note = i18n.text(
+            "cli.unused_skill",
+            lang,
+            where=f"staff[{s_index}].skills[{k_index}]",
+            skill=skill,
+            name=scenario.staff[s_index].name,
+        )
+        hint = "" if close is None else i18n.text("cli.did_you_mean", lang, skill=close)
+        click.echo(note + hint)
 
 
 @cli.group()

@@ -441,6 +441,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Written to {folder}/: {count} file(s) ({names})",
     },
     "cli.written_file": {"fr": "Écrit : {path}", "en": "Written: {path}"},
+    "cli.unused_skill": {
+        "fr": "Note : {where} : aucune unité n'a besoin de la compétence {skill!r} de {name} "
+        "(sans effet sur le plan)",
+        "en": "Note: {where}: no unit needs {name}'s skill {skill!r} (no effect on the plan)",
+    },
+    "cli.did_you_mean": {
+        "fr": " ; vouliez-vous dire {skill!r} ?",
+        "en": "; did you mean {skill!r}?",
+    },
     "cli.week_folders": {
         "fr": "et un dossier par semaine : {weeks}",
         "en": "and one folder per week: {weeks}",

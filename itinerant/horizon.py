@@ -483,6 +483,7 @@ def compare_scenarios(
         labels,
         [run.indicators for run in runs],
         [run.scenario.model_dump(mode="json") for run in runs],
+        lang=runs[0].scenario.language,
     )
     calendars = [
         rotation_calendar(

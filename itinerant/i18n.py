@@ -210,8 +210,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "Les scénarios sont identiques.",
         "en": "The scenarios are identical.",
     },
-    "report.field": {"fr": "Champ", "en": "Field"},
-    "report.absent": {"fr": "(absent)", "en": "(absent)"},
+    "report.field": {"fr": "Ce qui change", "en": "What"},
     "report.indicators": {"fr": "Indicateurs", "en": "Indicators"},
     "report.indicator": {"fr": "Indicateur", "en": "Indicator"},
     "report.best_note": {
@@ -433,6 +432,40 @@ _TEXT: dict[str, dict[str, str]] = {
         "ne vaut le trajet",
         "en": "{unit} stays at the depot: its crew is more useful elsewhere, or no visit is "
         "worth the trip",
+    },
+    # comparison report (#13): differences in words, from the first scenario
+    "diff.none": {"fr": "—", "en": "—"},
+    "diff.yes": {"fr": "oui", "en": "yes"},
+    "diff.no": {"fr": "non", "en": "no"},
+    "diff.present": {"fr": "présente", "en": "present"},
+    "diff.missing": {"fr": "absente", "en": "absent"},
+    "diff.units": {"fr": "Unité {name}", "en": "Unit {name}"},
+    "diff.units_removed": {"fr": "{name} retirée", "en": "{name} removed"},
+    "diff.units_added": {"fr": "{name} ajoutée", "en": "{name} added"},
+    "diff.staff": {"fr": "Personnel : {name}", "en": "Staff: {name}"},
+    "diff.staff_removed": {"fr": "{name} ne fait plus partie du personnel", "en": "{name} removed"},
+    "diff.staff_added": {"fr": "{name} rejoint le personnel", "en": "{name} added"},
+    "diff.communes": {"fr": "Règle de la commune {name}", "en": "Rule for commune {name}"},
+    "diff.communes_removed": {"fr": "règle de {name} retirée", "en": "rule for {name} removed"},
+    "diff.communes_added": {"fr": "règle de {name} ajoutée", "en": "rule for {name} added"},
+    "diff.skills": {"fr": "compétences", "en": "skills"},
+    "diff.skill_removed": {"fr": "compétence {item} retirée", "en": "skill {item} removed"},
+    "diff.skill_added": {"fr": "compétence {item} ajoutée", "en": "skill {item} added"},
+    "diff.item_removed": {"fr": "{item} en moins", "en": "{item} removed"},
+    "diff.item_added": {"fr": "{item} en plus", "en": "{item} added"},
+    "report.compared_to": {
+        "fr": "Chaque colonne après la première dit ce qui change par rapport à « {first} » "
+        "(= : pareil).",
+        "en": "Each column after the first says what changes from “{first}” (=: the same).",
+    },
+    "report.not_ranked_no_rate": {
+        "fr": "non classé : aucun coût horaire donné",
+        "en": "not ranked: no hourly cost given",
+    },
+    "report.excluded": {"fr": "exclue par le scénario", "en": "excluded by the scenario"},
+    "indicator.communes_excluded": {
+        "fr": "Communes exclues par le scénario",
+        "en": "Communes excluded by the scenario",
     },
     # console lines (#13): what the commands print
     "cli.warning": {"fr": "Avertissement : {message}", "en": "Warning: {message}"},

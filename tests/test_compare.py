@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import warnings
 from pathlib import Path
@@ -15,17 +16,20 @@ from itinerant.cli import cli
 from itinerant.compare import (
     INDICATOR_SPECS,
     compare,
+    compute_indicators,
     concentration_index,
     scenario_differences,
 )
 from itinerant.errors import ApproximateDistancesWarning
 from itinerant.loading import load_scenario
-from itinerant.pipeline import prepare
+from itinerant.pipeline import plan_prepared, prepare
 from itinerant.render.csv_format import column_keys, parse_number, read_csv_text
+from itinerant.scenario import SolverSettings, StopRule
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
 FAST_SOLVER = {"seed": 0, "solution_limit": 20, "lns_iterations": 20, "time_limit_s": 20}
+FAST_SETTINGS = SolverSettings(**FAST_SOLVER)
 HOSTILE_NAME = 'Sans <script>alert("x")</script> tiny & house'
 
 
@@ -95,7 +99,10 @@ def test_more_capacity_reaches_at_least_as_many_communes(comparison_dir: Path) -
     # the tiny house drives too: more km with it
     assert table["unit_km"]["reference"] >= table["unit_km"]["sans-tiny-house"]  # type: ignore[operator]
     report = (comparison_dir / "rapport.html").read_text(encoding="utf-8")
-    assert "units[1]" in report  # the difference is listed at the top
+    # the difference is listed at the top, in words
+    assert "Tiny house fab lab retirée" in report
+    assert "units[" not in report
+    assert "staff[" not in report
     assert report.count("<svg") >= 3  # maps, scatter, weekly reach: inline, no files
     assert "cdn" not in report.lower()
 
@@ -164,15 +171,70 @@ def test_concentration_index_known_values() -> None:
     assert concentration_index([0, 0], [1, 1]) is None
 
 
-def test_differences_are_listed_path_by_path() -> None:
-    a = {"name": "A", "units": [{"id": "bus", "cost_per_km": 0.35}, {"id": "th"}], "x": 1}
-    b = {"name": "B", "units": [{"id": "bus", "cost_per_km": 0.4}], "x": 1}
-    diffs = {d.path: d.values for d in scenario_differences([a, b])}
-    assert diffs == {
-        "name": ('"A"', '"B"'),
-        "units[0].cost_per_km": ("0.35", "0.4"),
-        "units[1]": ('{"id": "th"}', None),
+def test_differences_are_described_in_words() -> None:
+    """Units and staff are matched by id and named; skills and days change item by item.
+
+    Before #13 the report showed ``staff[2].skills[0]`` and JSON dumps.
+    """
+    a = {
+        "name": "A",
+        "units": [
+            {"id": "bus", "name": "Bus numérique", "cost_per_km": 0.35},
+            {"id": "tiny-house", "name": "Tiny house fab lab"},
+        ],
+        "staff": [{"id": "sarah", "name": "Sarah", "skills": ["fab_manager", "driver_b"]}],
+        "period": {"working_days": ["mon", "tue"], "days_off": []},
+        "x": 1,
     }
+    b = {
+        "name": "B",
+        "units": [{"id": "bus", "name": "Bus numérique", "cost_per_km": 0.4}],
+        "staff": [{"id": "sarah", "name": "Sarah", "skills": ["driver_b"]}],
+        "period": {"working_days": ["mon", "tue", "sat"], "days_off": []},
+        "x": 1,
+    }
+    diffs = {d.what: d.values for d in scenario_differences([a, b])}
+    assert diffs == {
+        "name": ("A", "A → B"),
+        "Bus numérique : cost_per_km": ("0,35", "0,35 → 0,4"),
+        "Unité Tiny house fab lab": ("présente", "Tiny house fab lab retirée"),
+        "Sarah : compétences": ("fab_manager, driver_b", "compétence fab_manager retirée"),
+        "period.working_days": ("mon, tue", "sat en plus"),
+    }
+    english = {d.what: d.values for d in scenario_differences([b, a], "en")}
+    assert english["Unit Tiny house fab lab"] == ("absent", "Tiny house fab lab added")
+    assert english["Sarah: skills"] == ("driver_b", "skill fab_manager added")
+
+
+def test_excluded_communes_are_not_never_visited_and_costs_without_rates_not_best() -> None:
+    """An excluded commune is counted apart; 0 € with no rate given is not the cheapest."""
+    scenario, territory = load_scenario(BUNDLED, today=dt.date(2026, 11, 23))
+    code = territory.communes[0].insee
+    rule = StopRule(commune=code, exclude=True)
+    excluded = scenario.model_copy(
+        update={"communes": (*scenario.communes, rule), "solver": FAST_SETTINGS}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ApproximateDistancesWarning)
+        prepared = prepare(excluded, territory, cache_dir=Path("unused"), allow_download=False)
+    plan = plan_prepared(prepared, week="2026-W49", last_visits={})
+    matrix = prepared.matrices[excluded.units[0].vehicle.key]
+    kwargs = {"territory": territory, "scores": prepared.scores, "matrix": matrix}
+    free = compute_indicators([plan], units=excluded.units, staff=excluded.staff, **kwargs)
+    assert free.excluded == (code,)
+    assert free.communes_excluded == 1
+    assert free.visits_by_commune[code] == 0
+    assert free.communes_never_visited == 69 - free.communes_reached - 1
+    assert not free.staff_rate_given  # the bundled staff cost nothing per hour
+    paid = tuple(m.model_copy(update={"cost_per_hour": 20.0}) for m in excluded.staff)
+    costed = compute_indicators([plan], units=excluded.units, staff=paid, **kwargs)
+    assert costed.staff_cost_eur > 0
+    rows = {r.spec.key: r for r in compare(["free", "paid"], [free, costed], [{}, {}]).rows}
+    assert rows["staff_cost_eur"].values[0] == 0.0
+    assert rows["staff_cost_eur"].unranked == (0,)
+    assert rows["staff_cost_eur"].best == ()  # one ranked column: nothing to beat
+    assert rows["total_cost_eur"].best == ()
+    assert rows["cost_eur"].best == ()  # same mileage cost: a tie
 
 
 def test_best_value_marks_and_ties() -> None:

@@ -157,7 +157,8 @@ def test_staff_absence_is_a_crew_change(
     table = [dict(zip(keys, row, strict=True)) for row in rows]
     row = next(r for r in table if r["change"] == "équipe modifiée" and r["reason"])
     assert names[absent] in row["from_crew"]
-    assert row["to_crew"] and names[absent] not in row["to_crew"]
+    assert row["to_crew"]
+    assert names[absent] not in row["to_crew"]
     assert row["reason"] == "équipe absente"
     assert "équipe modifiée" in format_changes(result)
 

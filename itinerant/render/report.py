@@ -162,8 +162,22 @@ def _maps_svg(runs: Sequence[HorizonRun], lang: Language) -> Markup:
     top = max((max(r.indicators.visits_by_commune.values(), default=0) for r in runs), default=0)
     for ax, run in zip(axes, runs, strict=True):
         visits = run.indicators.visits_by_commune
-        never = [c for c in run.communes if visits.get(c.insee, 0) == 0]
+        excluded = set(run.indicators.excluded)
+        never = [
+            c for c in run.communes if visits.get(c.insee, 0) == 0 and c.insee not in excluded
+        ]
         seen = [c for c in run.communes if visits.get(c.insee, 0) > 0]
+        out = [c for c in run.communes if c.insee in excluded]
+        if out:
+            ax.scatter(
+                [c.point.lon for c in out],
+                [c.point.lat for c in out],
+                s=14,
+                marker="x",
+                color="#bbbbbb",
+                linewidths=0.8,
+                label=text("report.excluded", lang),
+            )
         ax.scatter(
             [c.point.lon for c in never],
             [c.point.lat for c in never],
@@ -306,7 +320,14 @@ def render_report_html(
     for row in comparison.rows:
         if not groups or groups[-1][0] != text(f"report.group.{row.spec.group}", lang):
             groups.append((text(f"report.group.{row.spec.group}", lang), []))
-        cells = [(_value(v, row.spec, lang), i in row.best) for i, v in enumerate(row.values)]
+        cells = [
+            (
+                _value(v, row.spec, lang)
+                + (f" ({text('report.not_ranked_no_rate', lang)})" if i in row.unranked else ""),
+                i in row.best,
+            )
+            for i, v in enumerate(row.values)
+        ]
         groups[-1][1].append((text(f"indicator.{row.spec.key}", lang), cells))
     report = {
         "labels": comparison.labels,
@@ -327,10 +348,8 @@ def render_report_html(
             workers=workers,
             seconds=format_number(elapsed_s, lang, decimals=1),
         ),
-        "differences": [
-            (d.path, [text("report.absent", lang) if v is None else v for v in d.values])
-            for d in comparison.differences
-        ],
+        "differences": [(d.what, d.values) for d in comparison.differences],
+        "compared_to": text("report.compared_to", lang, first=comparison.labels[0]),
         "groups": groups,
         "warnings": sorted({w.partition(": ")[2] or w for run in runs for w in run.warnings}),
         "scatter": _scatter_svg(runs, lang),

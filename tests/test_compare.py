@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from itinerant.cli import cli
 from itinerant.compare import (
     INDICATOR_SPECS,
+    Indicators,
     compare,
     compute_indicators,
     concentration_index,
@@ -24,7 +25,7 @@ from itinerant.errors import ApproximateDistancesWarning
 from itinerant.loading import load_scenario
 from itinerant.pipeline import plan_prepared, prepare
 from itinerant.render.csv_format import column_keys, parse_number, read_csv_text
-from itinerant.scenario import SolverSettings, StopRule
+from itinerant.scenario import SolverSettings, Staff, StopRule
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
@@ -219,15 +220,25 @@ def test_excluded_communes_are_not_never_visited_and_costs_without_rates_not_bes
         prepared = prepare(excluded, territory, cache_dir=Path("unused"), allow_download=False)
     plan = plan_prepared(prepared, week="2026-W49", last_visits={})
     matrix = prepared.matrices[excluded.units[0].vehicle.key]
-    kwargs = {"territory": territory, "scores": prepared.scores, "matrix": matrix}
-    free = compute_indicators([plan], units=excluded.units, staff=excluded.staff, **kwargs)
+
+    def indicators(staff: tuple[Staff, ...]) -> Indicators:
+        return compute_indicators(
+            [plan],
+            territory=territory,
+            scores=prepared.scores,
+            matrix=matrix,
+            units=excluded.units,
+            staff=staff,
+        )
+
+    free = indicators(excluded.staff)
     assert free.excluded == (code,)
     assert free.communes_excluded == 1
     assert free.visits_by_commune[code] == 0
     assert free.communes_never_visited == 69 - free.communes_reached - 1
     assert not free.staff_rate_given  # the bundled staff cost nothing per hour
     paid = tuple(m.model_copy(update={"cost_per_hour": 20.0}) for m in excluded.staff)
-    costed = compute_indicators([plan], units=excluded.units, staff=paid, **kwargs)
+    costed = indicators(paid)
     assert costed.staff_cost_eur > 0
     rows = {r.spec.key: r for r in compare(["free", "paid"], [free, costed], [{}, {}]).rows}
     assert rows["staff_cost_eur"].values[0] == 0.0

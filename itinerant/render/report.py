@@ -163,9 +163,7 @@ def _maps_svg(runs: Sequence[HorizonRun], lang: Language) -> Markup:
     for ax, run in zip(axes, runs, strict=True):
         visits = run.indicators.visits_by_commune
         excluded = set(run.indicators.excluded)
-        never = [
-            c for c in run.communes if visits.get(c.insee, 0) == 0 and c.insee not in excluded
-        ]
+        never = [c for c in run.communes if visits.get(c.insee, 0) == 0 and c.insee not in excluded]
         seen = [c for c in run.communes if visits.get(c.insee, 0) > 0]
         out = [c for c in run.communes if c.insee in excluded]
         if out:

@@ -782,7 +782,7 @@ def replan(
         ("stop_closed", stops_off),
     )
     items = [
-        parse_disruption(kind, text, start=day, week_dates=previous.dates)
+        parse_disruption(kind, text, start=day, week_dates=previous.dates, lang=scenario.language)
         for kind, texts in given
         for text in texts
     ]

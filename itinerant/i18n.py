@@ -408,6 +408,12 @@ _TEXT: dict[str, dict[str, str]] = {
     "csv.status.cancelled": {"fr": "annulée", "en": "cancelled"},
     # replanning (#13): a crew change is a change
     "change.recrewed": {"fr": "équipe modifiée", "en": "new crew"},
+    "change.ignored_dates": {
+        "fr": "{option} : {days} ignorée(s) (avant le {start}, déjà fait, ou pas un jour "
+        "travaillé de la semaine)",
+        "en": "{option}: {days} ignored (before {start}, done already, or not a working day "
+        "of the week)",
+    },
     # plan summary (#13): which unit-days stay home and why, in the scenario's language
     "summary.colon": {"fr": " : ", "en": ": "},
     "summary.idle": {

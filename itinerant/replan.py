@@ -99,29 +99,39 @@ class ReplanResult(_Model):
 
 
 def parse_disruption(
-    kind: DisruptionKind, text: str, *, start: dt.date, week_dates: Sequence[dt.date]
+    kind: DisruptionKind,
+    value: str,
+    *,
+    start: dt.date,
+    week_dates: Sequence[dt.date],
+    lang: Language = "fr",
 ) -> Disruption:
-    """Parse ``TARGET[:DATE[,DATE..]]``; no date: from ``start`` to the end of the week."""
-    target, _, days = text.partition(":")
+    """Parse ``TARGET[:DATE[,DATE..]]``; no date: from ``start`` to the end of the week.
+
+    Dates that cannot be replanned are ignored, with a warning in ``lang``.
+    """
+    target, _, days = value.partition(":")
     if not target:
-        msg = f"{OPTIONS[kind]}: {text!r} names nothing (expected NAME[:YYYY-MM-DD[,..]])"
+        msg = f"{OPTIONS[kind]}: {value!r} names nothing (expected NAME[:YYYY-MM-DD[,..]])"
         raise ScenarioError([msg])
     try:
         dates = tuple(dt.date.fromisoformat(d.strip()) for d in days.split(",") if d.strip())
     except ValueError:
-        msg = f"{OPTIONS[kind]}: {text!r}: dates must be YYYY-MM-DD, separated by commas"
+        msg = f"{OPTIONS[kind]}: {value!r}: dates must be YYYY-MM-DD, separated by commas"
         raise ScenarioError([msg]) from None
     if not dates:
         dates = tuple(d for d in week_dates if d >= start)
     ignored = [d for d in dates if d < start or d not in week_dates]
     if ignored:
         days_text = ", ".join(d.isoformat() for d in ignored)
-        warnings.warn(
-            f"{OPTIONS[kind]} {text}: {days_text} ignored (before {start.isoformat()}, "
-            "done already, or not a working day of the week)",
-            DisruptionIgnoredWarning,
-            stacklevel=2,
+        message = text(
+            "change.ignored_dates",
+            lang,
+            option=f"{OPTIONS[kind]} {value}",
+            days=days_text,
+            start=start.isoformat(),
         )
+        warnings.warn(message, DisruptionIgnoredWarning, stacklevel=2)
     return Disruption(kind=kind, target=target, dates=dates)
 
 

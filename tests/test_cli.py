@@ -99,7 +99,7 @@ def test_plan_bundled_week_offline_writes_plan_and_flags_approximate(
 ) -> None:
     """The bundled scenario plans a full week; without a network it says so, never silently."""
     output, folder = bundled_week
-    assert "Warning: no road network" in output
+    assert "Avertissement : aucun fichier de réseau routier" in output
     plan = Plan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
     assert plan.provenance.approximate
     # Monday to Friday (no holiday in that week), the bus out every day

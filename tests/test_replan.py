@@ -245,9 +245,13 @@ def test_hours_worked_before_the_replan_count_against_the_week(
 
 def test_disruption_dates_outside_the_replan_are_said_to_be_ignored() -> None:
     week = [MONDAY + dt.timedelta(days=i) for i in range(5)]
-    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30: 2026-11-30 ignored"):
+    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30 : 2026-11-30 ignorée"):
         item = parse_disruption(
             "unit_unavailable", "bus:2026-11-30", start=WEDNESDAY, week_dates=week
+        )
+    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30: 2026-11-30 ignored"):
+        parse_disruption(
+            "unit_unavailable", "bus:2026-11-30", start=WEDNESDAY, week_dates=week, lang="en"
         )
     assert item.dates == (MONDAY,)
     no_date = parse_disruption("staff_absent", "sarah", start=WEDNESDAY, week_dates=week)

@@ -97,7 +97,7 @@ def plan_summary(result: Plan, scenario: Scenario, lang: i18n.Language | None = 
     if result.unvisited:
         reasons = Counter(u.reason for u in result.unvisited)
         why = ", ".join(
-            f"{count} {i18n.text(f'reason.{reason}', lang)}"
+            f"{i18n.text(f'reason.{reason}', lang)} ({count})"
             for reason, count in sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0]))
         )
         lines.append(

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from pydantic import BaseModel
 
 from itinerant.cli import cli
 from itinerant.errors import ScenarioError
 from itinerant.loading import load_scenario, parse_communes_csv, resolve_week
-from itinerant.scenario import unused_skills
+from itinerant.scenario import Scenario, unused_skills
 from itinerant.territory import build_stops
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -255,3 +258,56 @@ def test_a_skill_no_unit_needs_is_a_note_not_an_error(tmp_path: Path) -> None:
     )
     assert "'fab_manager' de Sarah" in notes[2]
     assert "vouliez-vous" not in notes[1] + notes[2] + notes[3]  # Julien has driver_b
+
+
+def _field_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every field of a scenario model, as dotted paths (``units.working_days``)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name  # what the file writes
+        path = f"{prefix}.{key}" if prefix else key
+        paths.append(path)
+        stack = [field.annotation]
+        while stack:
+            annotation = stack.pop()
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                paths += _field_paths(annotation, path)
+            else:
+                stack += typing.get_args(annotation)
+    return paths
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Top-level key -> its lines in the file, with the comment block just above it."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if re.match(r"^[a-z_]+:", line)]
+    firsts = []
+    for start in starts:
+        first = start
+        while first > 0 and lines[first - 1].startswith("#"):
+            first -= 1
+        firsts.append(first)
+    ends = [*firsts[1:], len(lines)]
+    return {
+        lines[start].split(":")[0]: "\n".join(lines[first:end])
+        for start, first, end in zip(starts, firsts, ends, strict=True)
+    }
+
+
+def test_bundled_scenario_documents_every_field() -> None:
+    """Each field of the schema is set or explained in its own section of the bundled file.
+
+    The file says it documents every field; ``units[].working_days``, ``stops.units``
+    and ``solver.solution_limit`` were missing (#13).
+    """
+    text = BUNDLED.read_text(encoding="utf-8")
+    sections = _sections(text)
+    conventions = text.split("\nname:", 1)[0]  # the header: times, dates, ranges...
+    missing = []
+    for path in _field_paths(Scenario):
+        parts = path.split(".")
+        where = conventions + sections.get(parts[0], "") if len(parts) > 1 else text
+        name = parts[-1]
+        if not re.search(rf"\b{re.escape(name)}\b", where):
+            missing.append(path)
+    assert not missing, f"not documented in {BUNDLED.name}: {missing}"

@@ -406,7 +406,8 @@ def plan(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (default: the plan's folder).",
+    help="Output folder (default: the plan's folder; in a language other than the "
+    "scenario's, its <lang>/ sub-folder, so that the outputs there are kept).",
 )
 @click.option("--lang", type=click.Choice(["fr", "en"]), help="Language (default: the scenario's).")
 @offline_option
@@ -599,8 +600,15 @@ def history_add(plan_path: Path, scenario_path: Path, cancelled: tuple[str, ...]
     count = add_visits(_history_path(scenario, scenario_path), records)
     done = sum(r.status == "done" for r in records)
     click.echo(
-        f"week {week_plan.week}: {count} visit(s) recorded ({done} done, "
-        f"{count - done} cancelled) in {scenario.history}"
+        i18n.text(
+            "cli.history_added",
+            scenario.language,
+            week=week_plan.week,
+            count=count,
+            done=done,
+            cancelled=count - done,
+            path=scenario.history,
+        )
     )
 
 
@@ -621,9 +629,9 @@ def history_list(scenario_path: Path, since: dt.datetime | None) -> None:
     for visit in visits:
         click.echo(
             f"{visit.date}  {visit.week}  {visit.insee}  {visit.commune[:30]:<30} "
-            f"{visit.unit_id:<12} {visit.status}"
+            f"{visit.unit_id:<12} {i18n.text(f'csv.status.{visit.status}', scenario.language)}"
         )
-    click.echo(f"{len(visits)} visit(s)")
+    click.echo(i18n.text("cli.history_count", scenario.language, count=len(visits)))
 
 
 @history.command("cancel")
@@ -646,7 +654,7 @@ def history_cancel(commune: str, date: dt.datetime, scenario_path: Path, unit: s
     if count == 0:
         msg = f"no recorded visit to {commune} on {date.date()}"
         raise ScenarioError([msg])
-    click.echo(f"{count} visit(s) marked cancelled")
+    click.echo(i18n.text("cli.history_cancelled", scenario.language, count=count))
 
 
 @history.command("export")
@@ -688,7 +696,9 @@ def history_import(csv_path: Path, scenario_path: Path) -> None:
     scenario, _ = _load(scenario_path)
     records = import_csv_text(read_text_file(csv_path, what="history CSV"), source=csv_path.name)
     count = add_visits(_history_path(scenario, scenario_path), records, replace_week=False)
-    click.echo(f"{count} visit(s) imported into {scenario.history}")
+    click.echo(
+        i18n.text("cli.history_imported", scenario.language, count=count, path=scenario.history)
+    )
 
 
 @cli.command()

@@ -480,6 +480,21 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Written to {folder}/: {count} file(s) ({names})",
     },
     "cli.written_file": {"fr": "Écrit : {path}", "en": "Written: {path}"},
+    "cli.history_added": {
+        "fr": "semaine {week} : {count} visite(s) enregistrée(s) ({done} faite(s), "
+        "{cancelled} annulée(s)) dans {path}",
+        "en": "week {week}: {count} visit(s) recorded ({done} done, {cancelled} cancelled) "
+        "in {path}",
+    },
+    "cli.history_count": {"fr": "{count} visite(s)", "en": "{count} visit(s)"},
+    "cli.history_cancelled": {
+        "fr": "{count} visite(s) marquée(s) annulée(s)",
+        "en": "{count} visit(s) marked cancelled",
+    },
+    "cli.history_imported": {
+        "fr": "{count} visite(s) importée(s) dans {path}",
+        "en": "{count} visit(s) imported into {path}",
+    },
     "cli.unused_skill": {
         "fr": "Note : {where} : aucune unité n'a besoin de la compétence {skill!r} de {name} "
         "(sans effet sur le plan)",

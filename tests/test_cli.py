@@ -220,12 +220,12 @@ def test_history_follows_the_weeks(offline_env: Path) -> None:
     )
     assert code == 0, output
     assert (
-        f"{plan49.kpis.visits} visit(s) recorded ({plan49.kpis.visits - 1} done, 1 cancelled)"
-        in output
-    )
+        f"{plan49.kpis.visits} visite(s) enregistrée(s) ({plan49.kpis.visits - 1} faite(s), "
+        "1 annulée(s))"
+    ) in output
     assert (offline_env / "history" / "7-vallees.sqlite").exists()
     code, output = run("history", "list", "-s", str(scenario))
-    assert output.endswith(f"{plan49.kpis.visits} visit(s)\n")
+    assert output.endswith(f"{plan49.kpis.visits} visite(s)\n")
     code, output = run("history", "export", "-s", str(scenario))
     assert output.count("\n") == plan49.kpis.visits + 1  # header + one row a visit
     week50 = offline_env / "w50"

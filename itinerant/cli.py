@@ -53,7 +53,7 @@ from itinerant.replan import (
     parse_disruption,
     replan_week,
 )
-from itinerant.scenario import Scenario
+from itinerant.scenario import Scenario, unused_skills
 from itinerant.settings import Settings
 from itinerant.summary import plan_summary
 from itinerant.territory import Territory
@@ -76,7 +76,21 @@ class _Group(click.Group):
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-    click.echo(f"Warning: {message}", err=True)
+    click.echo(i18n.text("cli.warning", _console_lang(), message=message), err=True)
+
+
+_LANG_KEY = "itinerant.lang"
+
+
+def _console_lang() -> i18n.Language:
+    """Language of the console lines: the scenario's once loaded, else French."""
+    ctx = click.get_current_context(silent=True)
+    lang: i18n.Language = ctx.meta.get(_LANG_KEY, "fr") if ctx is not None else "fr"
+    return lang
+
+
+def _written(folder: Path, count: int, names: str, lang: i18n.Language) -> str:
+    return i18n.text("cli.written", lang, folder=folder, count=count, names=names)
 
 
 def _versions() -> str:
@@ -115,7 +129,11 @@ def scenario_option(func: F) -> F:
 
 
 def _load(path: Path) -> tuple[Scenario, Territory]:
-    return load_scenario(path, today=dt.datetime.now(tz=dt.UTC).date())
+    scenario, territory = load_scenario(path, today=dt.datetime.now(tz=dt.UTC).date())
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_LANG_KEY] = scenario.language
+    return scenario, territory
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,6 +165,17 @@ def validate(scenario_path: Path) -> None:
         f"{len(scenario.units)} unit(s), {len(scenario.staff)} staff, "
         f"{len(territory.communes)} communes in {territory.name}"
     )
+    lang = scenario.language
+    for s_index, k_index, skill, close in unused_skills(scenario):
+        note = i18n.text(
+            "cli.unused_skill",
+            lang,
+            where=f"staff[{s_index}].skills[{k_index}]",
+            skill=skill,
+            name=scenario.staff[s_index].name,
+        )
+        hint = "" if close is None else i18n.text("cli.did_you_mean", lang, skill=close)
+        click.echo(note + hint)
 
 
 @cli.group()
@@ -368,11 +397,9 @@ def plan(
     files = render_outputs(scenario, territory, prepared.network, result, scores=prepared.scores)
     write_outputs(folder, files)
     click.echo(network_report(prepared))
-    click.echo(plan_summary(result, scenario.language, circuity=scenario.network.circuity))
-    click.echo(
-        f"Written to {folder}/: {len(files)} files (plan.json, schedule.csv, "
-        "itineraires.pdf, maps/semaine.html, calendars/, routes/)"
-    )
+    click.echo(plan_summary(result, scenario))
+    names = "plan.json, schedule.csv, itineraires.pdf, maps/semaine.html, calendars/, routes/"
+    click.echo(_written(folder, len(files), names, scenario.language))
 
 
 @cli.command()
@@ -382,7 +409,8 @@ def plan(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (default: the plan's folder).",
+    help="Output folder (default: the plan's folder; in a language other than the "
+    "scenario's, its <lang>/ sub-folder, so that the outputs there are kept).",
 )
 @click.option("--lang", type=click.Choice(["fr", "en"]), help="Language (default: the scenario's).")
 @offline_option
@@ -408,9 +436,19 @@ def render(
     scores = {s.insee: s.score for s in compute_demand(scenario, territory, network)}
     language: i18n.Language = "en" if lang == "en" else "fr" if lang == "fr" else scenario.language
     files = render_outputs(scenario, territory, network, week_plan, scores=scores, lang=language)
-    folder = out_dir or plan_path.parent
+    folder = out_dir or _render_folder(plan_path, scenario.language, language)
     write_outputs(folder, files)
-    click.echo(f"Written to {folder}/: {len(files)} files")
+    click.echo(_written(folder, len(files), "plan.json, schedule.csv, ...", language))
+
+
+def _render_folder(plan_path: Path, scenario_lang: i18n.Language, lang: i18n.Language) -> Path:
+    """Return where ``render`` writes by default, never over the outputs already there.
+
+    The plan's folder when rendering in the scenario's language (the plan's own
+    outputs), else a ``<lang>/`` folder beside them.
+    """
+    folder = plan_path.parent
+    return folder if lang == scenario_lang else folder / lang
 
 
 def _plan_weeks(
@@ -440,11 +478,10 @@ def _plan_weeks(
     write_outputs(folder, files)
     click.echo(network_report(prepared))
     for week_plan in horizon.plans:
-        click.echo(plan_summary(week_plan, scenario.language, circuity=scenario.network.circuity))
-    click.echo(
-        f"Written to {folder}/: {len(files)} files (rotation.csv, rotation.html, "
-        f"and one folder per week: {', '.join(horizon.weeks)})"
-    )
+        click.echo(plan_summary(week_plan, scenario))
+    lang = scenario.language
+    weeks_text = i18n.text("cli.week_folders", lang, weeks=", ".join(horizon.weeks))
+    click.echo(_written(folder, len(files), f"rotation.csv, rotation.html, {weeks_text}", lang))
 
 
 @cli.command()
@@ -510,13 +547,22 @@ def compare(
         scheduler=scheduler,
     )
     write_outputs(out_dir, files)
+    lang = runs[0].scenario.language
     for run in runs:
         ind = run.indicators
         click.echo(
-            f"{run.label}: {ind.communes_reached}/{ind.communes_total} communes, "
-            f"{ind.visits} visits, {ind.km_driven:g} km, {run.elapsed_s:.1f} s"
+            i18n.text(
+                "cli.compare_run",
+                lang,
+                label=run.label,
+                reached=ind.communes_reached,
+                total=ind.communes_total,
+                visits=ind.visits,
+                km=i18n.format_distance_km(ind.km_driven * 1000, lang),
+                seconds=i18n.format_number(run.elapsed_s, lang, decimals=1),
+            )
         )
-    click.echo(f"Written to {out_dir}/: rapport.html, indicateurs.csv ({len(files)} files)")
+    click.echo(_written(out_dir, len(files), "rapport.html, indicateurs.csv", lang))
 
 
 def _history_path(scenario: Scenario, scenario_path: Path) -> Path:
@@ -567,8 +613,15 @@ def history_add(plan_path: Path, scenario_path: Path, cancelled: tuple[str, ...]
     count = add_visits(_history_path(scenario, scenario_path), records)
     done = sum(r.status == "done" for r in records)
     click.echo(
-        f"week {week_plan.week}: {count} visit(s) recorded ({done} done, "
-        f"{count - done} cancelled) in {scenario.history}"
+        i18n.text(
+            "cli.history_added",
+            scenario.language,
+            week=week_plan.week,
+            count=count,
+            done=done,
+            cancelled=count - done,
+            path=scenario.history,
+        )
     )
 
 
@@ -589,9 +642,9 @@ def history_list(scenario_path: Path, since: dt.datetime | None) -> None:
     for visit in visits:
         click.echo(
             f"{visit.date}  {visit.week}  {visit.insee}  {visit.commune[:30]:<30} "
-            f"{visit.unit_id:<12} {visit.status}"
+            f"{visit.unit_id:<12} {i18n.text(f'csv.status.{visit.status}', scenario.language)}"
         )
-    click.echo(f"{len(visits)} visit(s)")
+    click.echo(i18n.text("cli.history_count", scenario.language, count=len(visits)))
 
 
 @history.command("cancel")
@@ -614,7 +667,7 @@ def history_cancel(commune: str, date: dt.datetime, scenario_path: Path, unit: s
     if count == 0:
         msg = f"no recorded visit to {commune} on {date.date()}"
         raise ScenarioError([msg])
-    click.echo(f"{count} visit(s) marked cancelled")
+    click.echo(i18n.text("cli.history_cancelled", scenario.language, count=count))
 
 
 @history.command("export")
@@ -633,12 +686,14 @@ def history_export(scenario_path: Path, out_path: Path | None) -> None:
         itinerant history export --out history.csv
     """
     scenario, _ = _load(scenario_path)
-    text = export_csv_text(list_visits(_history_path(scenario, scenario_path)))
+    text = export_csv_text(
+        list_visits(_history_path(scenario, scenario_path)), lang=scenario.language
+    )
     if out_path is None:
         click.echo(text, nl=False)
     else:
         write_atomic(out_path, text)
-        click.echo(f"written {out_path}")
+        click.echo(i18n.text("cli.written_file", scenario.language, path=out_path))
 
 
 @history.command("import")
@@ -654,7 +709,9 @@ def history_import(csv_path: Path, scenario_path: Path) -> None:
     scenario, _ = _load(scenario_path)
     records = import_csv_text(read_text_file(csv_path, what="history CSV"), source=csv_path.name)
     count = add_visits(_history_path(scenario, scenario_path), records, replace_week=False)
-    click.echo(f"{count} visit(s) imported into {scenario.history}")
+    click.echo(
+        i18n.text("cli.history_imported", scenario.language, count=count, path=scenario.history)
+    )
 
 
 @cli.command()
@@ -748,7 +805,7 @@ def replan(
         ("stop_closed", stops_off),
     )
     items = [
-        parse_disruption(kind, text, start=day, week_dates=previous.dates)
+        parse_disruption(kind, text, start=day, week_dates=previous.dates, lang=scenario.language)
         for kind, texts in given
         for text in texts
     ]
@@ -786,7 +843,7 @@ def replan(
     write_outputs(folder, files)
     click.echo(network_report(prepared))
     click.echo(format_changes(result, scenario.language))
-    click.echo(f"Written to {folder}/: {len(files)} files (plan.json, changes.csv, ...)")
+    click.echo(_written(folder, len(files), "plan.json, changes.csv, ...", scenario.language))
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ population; ``s_i``: its demand score; communes are those of the territory):
   (the scenario's travel matrix for its first unit's vehicle, from the commune's stop to
   the stops visited that week) of a session that week, averaged over the weeks; the mean
   and maximum number of days between two consecutive visits of a commune within the
-  horizon (a multi-day stay counts as one visit, on its first day); communes never visited.
+  horizon (a multi-day stay counts as one visit, on its first day); communes never visited
+  (those the scenario excludes every week are counted apart, not as never visited).
 - *fairness*: visits per 1,000 inhabitants ``1000 * sum(v) / sum(p)``; two concentration
   indices of the visits (:func:`concentration_index`), against population (``w_i = p_i``)
   and against demand (``w_i = s_i``): 0 when visits are proportional to ``w``, towards 1
@@ -18,23 +19,27 @@ population; ``s_i``: its demand score; communes are those of the territory):
   included), km driven by the units themselves, driving, on-site and staff hours (tour
   spans of each crew member), fuel ``unit km * fuel_l_per_100km / 100``, CO2
   ``fuel * co2_kg_per_l``, mileage cost ``unit km * cost_per_km``, staff cost
-  ``sum(tour span h * cost_per_hour of each crew member)``, and their total.
+  ``sum(tour span h * cost_per_hour of each crew member)``, and their total. A cost whose
+  rate a scenario does not give (no ``cost_per_km``, no ``cost_per_hour``) is shown but
+  never ranked best: 0 € there means "not counted", not "cheaper".
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from itinerant.i18n import format_ratio, text
+
 if TYPE_CHECKING:
     import datetime as dt
 
     from itinerant.geo.matrix import TravelMatrix
+    from itinerant.i18n import Language
     from itinerant.plan import Plan, Tour
     from itinerant.scenario import Staff, Unit
     from itinerant.territory import Territory
@@ -77,7 +82,8 @@ class Indicators(_Model):
     reach_share_by_week: tuple[float, ...]
     mean_interval_days: float | None = Field(description="None: no commune visited twice")
     max_interval_days: int | None
-    communes_never_visited: int
+    communes_never_visited: int = Field(description="communes the scenario allows, never visited")
+    communes_excluded: int = Field(default=0, description="communes the scenario excludes")
     visits: int
     visits_per_1000: float
     concentration_population: float | None
@@ -94,6 +100,9 @@ class Indicators(_Model):
     staff_cost_eur: float
     total_cost_eur: float
     visits_by_commune: dict[str, int] = Field(description="INSEE -> sessions (0 included)")
+    excluded: tuple[str, ...] = Field(default=(), description="INSEE codes excluded every week")
+    km_rate_given: bool = Field(default=True, description="some unit has a cost per km")
+    staff_rate_given: bool = Field(default=True, description="some staff member has an hourly cost")
 
 
 class IndicatorSpec(_Model):
@@ -113,6 +122,7 @@ INDICATOR_SPECS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec(key="mean_interval_days", group="reach", better="lower", decimals=1),
     IndicatorSpec(key="max_interval_days", group="reach", better="lower"),
     IndicatorSpec(key="communes_never_visited", group="reach", better="lower"),
+    IndicatorSpec(key="communes_excluded", group="reach", better=None),
     IndicatorSpec(key="visits", group="fairness", better="higher"),
     IndicatorSpec(key="visits_per_1000", group="fairness", better="higher", decimals=2),
     IndicatorSpec(key="concentration_population", group="fairness", better="lower", decimals=3),
@@ -140,13 +150,21 @@ class ComparisonRow(_Model):
     spec: IndicatorSpec
     values: tuple[float | None, ...]
     best: tuple[int, ...] = Field(description="indexes of the best columns; () when all tie")
+    unranked: tuple[int, ...] = Field(
+        default=(), description="columns left out of the ranking: a cost with no rate given"
+    )
 
 
 class Difference(_Model):
-    """One field that differs between scenarios: its path, and its JSON value in each."""
+    """One thing that differs between scenarios, in words a planner reads.
 
-    path: str
-    values: tuple[str | None, ...] = Field(description="compact JSON; None: absent")
+    ``values[0]`` is the first scenario's value; each other is what changes from it
+    (``"Tiny house fab lab retirée"``, ``"compétence fab_manager retirée"``,
+    ``"0,35 → 0,4"``), or ``"="`` where it is the same as the first.
+    """
+
+    what: str
+    values: tuple[str, ...]
 
 
 class Comparison(_Model):
@@ -277,6 +295,14 @@ def compute_indicators(
             for visit in tour.visits:
                 visits[visit.insee] = visits.get(visit.insee, 0) + 1
     reached = [code for code in codes if visits[code] > 0]
+    excluded = sorted(
+        set.intersection(
+            *({u.insee for u in plan.unvisited if u.reason == "excluded"} for plan in plans)
+        )
+        - set(reached)
+        if plans
+        else set()
+    )
     total_pop = sum(population.values())
     by_week = tuple(
         round(weekly_reach_share(p, territory, matrix, threshold_min=reach_threshold_min), 4)
@@ -309,7 +335,8 @@ def compute_indicators(
         reach_share_by_week=by_week,
         mean_interval_days=round(sum(gaps) / len(gaps), 2) if gaps else None,
         max_interval_days=max(gaps) if gaps else None,
-        communes_never_visited=len(codes) - len(reached),
+        communes_never_visited=len(codes) - len(reached) - len(excluded),
+        communes_excluded=len(excluded),
         visits=sum(visits.values()),
         visits_per_1000=round(1000 * sum(visits.values()) / total_pop, 3) if total_pop else 0.0,
         concentration_population=concentration_index(
@@ -330,51 +357,160 @@ def compute_indicators(
         staff_cost_eur=round(staff_cost, 2),
         total_cost_eur=round(cost + staff_cost, 2),
         visits_by_commune=visits,
+        excluded=tuple(excluded),
+        km_rate_given=any(unit.cost_per_km > 0 for unit in units),
+        staff_rate_given=any(member.cost_per_hour > 0 for member in staff),
     )
 
 
 # --------------------------------------------------------------------------- comparison
 
 
-def _best(spec: IndicatorSpec, values: Sequence[float | None]) -> tuple[int, ...]:
-    present = [(i, round(v, spec.decimals + 4)) for i, v in enumerate(values) if v is not None]
+_RATES = {
+    "cost_eur": ("km_rate_given",),
+    "staff_cost_eur": ("staff_rate_given",),
+    "total_cost_eur": ("km_rate_given", "staff_rate_given"),
+}
+"""Costs that mean something only where the scenario gives their rates."""
+
+
+def _unranked(spec: IndicatorSpec, indicators: Sequence[Indicators]) -> tuple[int, ...]:
+    """Columns whose value is a cost computed with no rate (0 €, but not cheaper)."""
+    rates = _RATES.get(spec.key, ())
+    return tuple(i for i, ind in enumerate(indicators) if not all(getattr(ind, r) for r in rates))
+
+
+def _best(
+    spec: IndicatorSpec, values: Sequence[float | None], unranked: Sequence[int] = ()
+) -> tuple[int, ...]:
+    present = [
+        (i, round(v, spec.decimals + 4))
+        for i, v in enumerate(values)
+        if v is not None and i not in unranked
+    ]
     if spec.better is None or len(present) < 2 or len({v for _, v in present}) == 1:
         return ()
     target = (max if spec.better == "higher" else min)(v for _, v in present)
     return tuple(i for i, v in present if v == target)
 
 
-_ABSENT = object()
+_ABSENT: Any = object()
+_KEYED = {"units": "id", "staff": "id", "communes": "commune"}
+"""Scenario lists whose items are matched by a key, not by position."""
 
 
-def _diff(values: Sequence[Any], path: str, out: list[Difference]) -> None:
-    present = [v for v in values if v is not _ABSENT]
-    if all(isinstance(v, dict) for v in present) and len(present) == len(values):
-        keys = sorted({k for v in present for k in v})
-        for key in keys:
+def _words(value: Any, lang: Language) -> str:
+    """Write a scenario value as a planner reads it: lists joined, windows ``08:30–12:00``."""
+    if value is None or value is _ABSENT:
+        return text("diff.none", lang)
+    if isinstance(value, bool):
+        return text("diff.yes" if value else "diff.no", lang)
+    if isinstance(value, float):
+        return format_ratio(value, lang)
+    if isinstance(value, list):
+        return ", ".join(_words(v, lang) for v in value) if value else text("diff.none", lang)
+    if isinstance(value, dict):
+        if set(value) == {"start", "end"}:
+            return f"{value['start']}–{value['end']}"
+        if not value:
+            return text("diff.none", lang)
+        return "; ".join(f"{k} {_words(v, lang)}" for k, v in value.items())
+    return str(value)
+
+
+def _changed(first: Any, other: Any, lang: Language, noun: str) -> str:
+    """Say what changes from ``first`` to ``other`` (``"="`` when nothing does).
+
+    Lists of plain values change item by item: ``diff.<noun>_removed`` / ``_added``.
+    """
+    if other == first:
+        return "="
+    if isinstance(first, list) and isinstance(other, list) and _flat(first) and _flat(other):
+        gone = [v for v in first if v not in other]
+        new = [v for v in other if v not in first]
+        if gone or new:
+            parts = [text(f"diff.{noun}_removed", lang, item=_words(v, lang)) for v in gone]
+            parts += [text(f"diff.{noun}_added", lang, item=_words(v, lang)) for v in new]
+            return "; ".join(parts)
+    return f"{_words(first, lang)} → {_words(other, lang)}"
+
+
+def _flat(values: list[Any]) -> bool:
+    return all(isinstance(v, str | int | float) for v in values)
+
+
+def _leaves(values: Sequence[Any], path: str, out: list[tuple[str, list[Any]]]) -> None:
+    """Collect ``(path, values)`` of the leaves that differ; mappings are walked key by key."""
+    if all(isinstance(v, dict) for v in values):
+        for key in dict.fromkeys(k for v in values for k in v):
             child = f"{path}.{key}" if path else str(key)
-            _diff([v.get(key, _ABSENT) for v in present], child, out)
+            _leaves([v.get(key, _ABSENT) for v in values], child, out)
         return
-    if all(isinstance(v, list) for v in present) and len(present) == len(values):
-        for i in range(max(len(v) for v in present)):
-            _diff([v[i] if i < len(v) else _ABSENT for v in present], f"{path}[{i}]", out)
-        return
-    texts = [
-        None if v is _ABSENT else json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values
+    if len({repr(v) for v in values}) > 1:
+        out.append((path, list(values)))
+
+
+def _row(what: str, path: str, values: Sequence[Any], lang: Language) -> Difference:
+    noun = "skill" if path == "skills" else "item"
+    first = values[0]
+    cells = [_words(first, lang), *(_changed(first, v, lang, noun) for v in values[1:])]
+    return Difference(what=what, values=tuple(cells))
+
+
+def _item_name(kind: str, key: str, items: Sequence[Any]) -> str:
+    named = next((i for i in items if isinstance(i, dict) and i.get("name")), None)
+    return str(named["name"]) if named is not None and kind != "communes" else key
+
+
+def _keyed_rows(kind: str, lists: Sequence[Any], lang: Language, out: list[Difference]) -> None:
+    """Rows for a keyed list: items added or removed, then each item's fields that differ."""
+    field = _KEYED[kind]
+    maps = [
+        {str(item.get(field)): item for item in items if isinstance(item, dict)}
+        if isinstance(items, list)
+        else {}
+        for items in lists
     ]
-    if len(set(texts)) > 1:
-        out.append(Difference(path=path or "(scenario)", values=tuple(texts)))
+    for key in dict.fromkeys(k for m in maps for k in m):
+        items = [m.get(key, _ABSENT) for m in maps]
+        name = _item_name(kind, key, items)
+        present = [item is not _ABSENT for item in items]
+        if not all(present):
+            cells = [text("diff.present" if present[0] else "diff.missing", lang)]
+            for here in present[1:]:
+                if here == present[0]:
+                    cells.append("=")
+                else:
+                    state = "added" if here else "removed"
+                    cells.append(text(f"diff.{kind}_{state}", lang, name=name))
+            out.append(Difference(what=text(f"diff.{kind}", lang, name=name), values=tuple(cells)))
+            continue
+        leaves: list[tuple[str, list[Any]]] = []
+        _leaves(items, "", leaves)
+        for path, values in leaves:
+            label = text("diff.skills", lang) if path == "skills" else path
+            out.append(_row(f"{name}{text('summary.colon', lang)}{label}", path, values, lang))
 
 
-def scenario_differences(dumps: Sequence[Mapping[str, Any]]) -> tuple[Difference, ...]:
-    """List the fields that differ between scenarios, path by path.
+def scenario_differences(
+    dumps: Sequence[Mapping[str, Any]], lang: Language = "fr"
+) -> tuple[Difference, ...]:
+    """Describe what differs between scenarios, from the first one, in ``lang``.
 
-    ``dumps`` are the validated scenarios' ``model_dump(mode="json")``. Mappings are
-    compared key by key and lists item by item; where they stop matching in shape (a
-    unit only one scenario has), the whole value is one row, absent (None) in the others.
+    ``dumps`` are the validated scenarios' ``model_dump(mode="json")``. Units and staff
+    are matched by id and commune rules by commune (an item only some scenarios have is
+    one row: added, removed); other fields are compared key by key, and a list of
+    skills or days as a set (``compétence fab_manager retirée``).
     """
     out: list[Difference] = []
-    _diff([dict(d) for d in dumps], "", out)
+    for key in dict.fromkeys(k for d in dumps for k in d):
+        values = [d.get(key, _ABSENT) for d in dumps]
+        if key in _KEYED:
+            _keyed_rows(key, values, lang, out)
+            continue
+        leaves: list[tuple[str, list[Any]]] = []
+        _leaves(values, key, leaves)
+        out += [_row(path, path, vals, lang) for path, vals in leaves]
     return tuple(out)
 
 
@@ -382,12 +518,19 @@ def compare(
     labels: Sequence[str],
     indicators: Sequence[Indicators],
     dumps: Sequence[Mapping[str, Any]],
+    *,
+    lang: Language = "fr",
 ) -> Comparison:
     """Put the scenarios' indicators side by side, best values marked, with their differences."""
     rows = []
     for spec in INDICATOR_SPECS:
         values = tuple(getattr(ind, spec.key) for ind in indicators)
-        rows.append(ComparisonRow(spec=spec, values=values, best=_best(spec, values)))
+        unranked = _unranked(spec, indicators)
+        rows.append(
+            ComparisonRow(
+                spec=spec, values=values, best=_best(spec, values, unranked), unranked=unranked
+            )
+        )
     return Comparison(
-        labels=tuple(labels), rows=tuple(rows), differences=scenario_differences(dumps)
+        labels=tuple(labels), rows=tuple(rows), differences=scenario_differences(dumps, lang)
     )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import io
 import logging
 import re
 import sqlite3
@@ -28,8 +27,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from itinerant import i18n
 from itinerant.errors import HistoryError, ScenarioError
 from itinerant.plan import Plan
+from itinerant.render.csv_format import (
+    column_keys,
+    csv_header,
+    read_csv_text,
+    render_csv,
+    unneutralise_cell,
+)
 from itinerant.scenario import format_time
 
 __all__ = [
@@ -68,7 +75,6 @@ CSV_COLUMNS = (
 id, stop id, ``done``/``cancelled``, session start ``HH:MM`` (may be empty), and where the
 record came from (plan file name, ``import``...)."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WEEK_RE = re.compile(r"^\d{4}-W\d{2}$")
 _INSEE_RE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
 _HHMM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -404,30 +410,26 @@ def last_visit_dates(path: Path, *, before: dt.date) -> dict[str, dt.date]:
 # --------------------------------------------------------------------------- CSV
 
 
-def _neutralise(cell: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (CSV injection): prefix ``'``."""
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+def export_csv_text(records: Iterable[VisitRecord], *, lang: i18n.Language = "fr") -> str:
+    """Render records as CSV, columns :data:`CSV_COLUMNS` with headers in ``lang``.
 
-
-def _unneutralise(cell: str) -> str:
-    """Undo :func:`_neutralise` on import, so that an export reads back as it was."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
-
-
-def export_csv_text(records: Iterable[VisitRecord]) -> str:
-    """Render records as CSV with the header :data:`CSV_COLUMNS`.
-
-    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
-    prefixed with a single quote, so that a spreadsheet shows them as text instead of
-    running them; :func:`import_csv_text` removes that quote again.
+    The conventions of :func:`~itinerant.render.csv_format.render_csv` (``;`` and French
+    headers and statuses in French, ``,`` in English; formula-like cells neutralised);
+    :func:`import_csv_text` reads either back.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for record in records:
         values = record.model_dump(mode="json")
-        writer.writerow([_neutralise(str(values[column] or "")) for column in CSV_COLUMNS])
-    return buffer.getvalue()
+        values["status"] = i18n.text(f"csv.status.{record.status}", lang)
+        rows.append([str(values[column] or "") for column in CSV_COLUMNS])
+    return render_csv(csv_header(CSV_COLUMNS, lang), rows, lang)
+
+
+_STATUSES = {
+    i18n.text(f"csv.status.{status}", lang).casefold(): status
+    for status in ("done", "cancelled")
+    for lang in i18n.LANGUAGES
+}
 
 
 def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
@@ -436,23 +438,21 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
     Columns ``date`` (YYYY-MM-DD), ``insee``, ``unit_id`` are required; ``status``
     (default ``done``), ``week`` (default: the date's), ``stop_id``, ``commune``,
     ``start_time`` (or ``start``), ``source`` (default ``source``) are optional; other
-    columns are ignored. Comma or semicolon separated (as French spreadsheets save).
+    columns are ignored. Comma or semicolon separated (as French spreadsheets save),
+    headers and statuses in English or French (as :func:`export_csv_text` writes them).
 
     Raises
     ------
     ScenarioError
         One line per problem, naming the file, line, column and value.
     """
-    text = text.removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = read_csv_text(text)
     try:
-        columns = [c.strip() for c in reader.fieldnames or []]
-        rows = list(reader)
+        header, *rows = list(reader) or [[]]
     except csv.Error as exc:
         msg = f"{source}: line {reader.line_num}: not readable as CSV ({exc})"
         raise ScenarioError([msg]) from None
+    columns = column_keys(header)
     missing = [c for c in ("date", "insee", "unit_id") if c not in columns]
     if missing:
         msg = f"{source}: missing column(s) {', '.join(missing)} (found: {', '.join(columns)})"
@@ -461,9 +461,7 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
     problems: list[str] = []
     for line_no, row in enumerate(rows, start=2):
         cells = {
-            (k or "").strip(): _unneutralise((v or "").strip())
-            for k, v in row.items()
-            if isinstance(v, str)
+            key: unneutralise_cell(value.strip()) for key, value in zip(columns, row, strict=False)
         }
         if not any(cells.values()):
             continue  # a blank line
@@ -471,7 +469,8 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
         if "start_time" not in values and "start" in cells:
             values["start_time"] = cells["start"]
         values.setdefault("date", "")  # a short row may lack it
-        values["status"] = values.get("status") or "done"
+        status = values.get("status") or "done"
+        values["status"] = _STATUSES.get(status.casefold(), status)
         values["source"] = values.get("source") or source
         try:
             dt.date.fromisoformat(values["date"])

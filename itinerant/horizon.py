@@ -275,7 +275,7 @@ def horizon_files(
     scenario, territory = prepared.scenario, prepared.territory
     calendar = rotation_calendar(horizon, scenario, territory, scores=prepared.scores)
     files: dict[str, str | bytes] = {
-        "rotation.csv": render_rotation_csv(calendar),
+        "rotation.csv": render_rotation_csv(calendar, lang=scenario.language),
         "rotation.html": render_rotation_html(calendar, lang=scenario.language),
     }
     context = RenderContext.from_scenario(scenario, territory, scores=prepared.scores)
@@ -288,7 +288,7 @@ def horizon_files(
         else:
             week_files = {
                 "plan.json": render_plan_json(plan),
-                "schedule.csv": render_schedule_csv(plan, context),
+                "schedule.csv": render_schedule_csv(plan, context, lang=scenario.language),
             }
         files.update({f"{week}/{name}": content for name, content in week_files.items()})
     return files
@@ -487,6 +487,7 @@ def compare_scenarios(
         labels,
         [run.indicators for run in runs],
         [run.scenario.model_dump(mode="json") for run in runs],
+        lang=runs[0].scenario.language,
     )
     calendars = [
         rotation_calendar(
@@ -506,7 +507,7 @@ def compare_scenarios(
             workers=count,
             elapsed_s=elapsed,
         ),
-        "indicateurs.csv": render_indicators_csv(comparison),
+        "indicateurs.csv": render_indicators_csv(comparison, lang=runs[0].scenario.language),
     }
     for run, run_files in results:
         files.update({f"{run.label}/{name}": content for name, content in run_files.items()})

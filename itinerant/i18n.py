@@ -12,11 +12,13 @@ from typing import Literal
 __all__ = [
     "LANGUAGES",
     "Language",
+    "approximate_note",
     "format_clock",
     "format_date",
     "format_distance_km",
     "format_duration",
     "format_number",
+    "format_ratio",
     "text",
     "weekday_name",
 ]
@@ -208,8 +210,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "Les scénarios sont identiques.",
         "en": "The scenarios are identical.",
     },
-    "report.field": {"fr": "Champ", "en": "Field"},
-    "report.absent": {"fr": "(absent)", "en": "(absent)"},
+    "report.field": {"fr": "Ce qui change", "en": "What"},
     "report.indicators": {"fr": "Indicateurs", "en": "Indicators"},
     "report.indicator": {"fr": "Indicateur", "en": "Indicator"},
     "report.best_note": {
@@ -361,11 +362,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "ne tient plus dans la journée",
         "en": "no longer fits in the day",
     },
-    "change.header": {
-        "fr": "changement,insee,commune,date_prevue,heure_prevue,unite_prevue,nouvelle_date,"
-        "nouvelle_heure,nouvelle_unite,motif",
-        "en": "change,insee,commune,from_date,from_time,from_unit,to_date,to_time,to_unit,reason",
-    },
     "change.title": {"fr": "Replanifié à partir du {date}.", "en": "Replanned from {date}."},
     "change.done_days": {
         "fr": "Jours inchangés (faits) : {days}",
@@ -417,6 +413,176 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "search.roster": {"fr": "équipes", "en": "roster"},
     "search.routing": {"fr": "tournées", "en": "routes"},
+    # CSV tables (#13): column headers; English keeps the machine names
+    "csv.date": {"fr": "date", "en": "date"},
+    "csv.unit_id": {"fr": "code unité", "en": "unit_id"},
+    "csv.unit": {"fr": "unité", "en": "unit"},
+    "csv.crew": {"fr": "équipage", "en": "crew"},
+    "csv.stop": {"fr": "étape", "en": "stop"},
+    "csv.commune": {"fr": "commune", "en": "commune"},
+    "csv.insee": {"fr": "code INSEE", "en": "insee"},
+    "csv.venue": {"fr": "lieu", "en": "venue"},
+    "csv.address": {"fr": "adresse", "en": "address"},
+    "csv.arrival": {"fr": "arrivée", "en": "arrival"},
+    "csv.session_start": {"fr": "début séance", "en": "session_start"},
+    "csv.session_end": {"fr": "fin séance", "en": "session_end"},
+    "csv.departure": {"fr": "départ", "en": "departure"},
+    "csv.drive_min": {"fr": "trajet (min)", "en": "drive_min"},
+    "csv.distance_m": {"fr": "distance (m)", "en": "distance_m"},
+    "csv.change": {"fr": "changement", "en": "change"},
+    "csv.from_date": {"fr": "date prévue", "en": "from_date"},
+    "csv.from_time": {"fr": "heure prévue", "en": "from_time"},
+    "csv.from_unit": {"fr": "unité prévue", "en": "from_unit"},
+    "csv.from_crew": {"fr": "équipage prévu", "en": "from_crew"},
+    "csv.to_date": {"fr": "nouvelle date", "en": "to_date"},
+    "csv.to_time": {"fr": "nouvelle heure", "en": "to_time"},
+    "csv.to_unit": {"fr": "nouvelle unité", "en": "to_unit"},
+    "csv.to_crew": {"fr": "nouvel équipage", "en": "to_crew"},
+    "csv.reason": {"fr": "motif", "en": "reason"},
+    "csv.week": {"fr": "semaine", "en": "week"},
+    "csv.stop_id": {"fr": "code étape", "en": "stop_id"},
+    "csv.status": {"fr": "statut", "en": "status"},
+    "csv.start_time": {"fr": "heure de début", "en": "start_time"},
+    "csv.source": {"fr": "source", "en": "source"},
+    "csv.population": {"fr": "habitants", "en": "population"},
+    "csv.visits": {"fr": "visites", "en": "visits"},
+    "csv.indicator": {"fr": "indicateur", "en": "indicator"},
+    "csv.label": {"fr": "libellé", "en": "label"},
+    "csv.best": {"fr": "meilleur", "en": "best"},
+    "csv.status.done": {"fr": "faite", "en": "done"},
+    "csv.status.cancelled": {"fr": "annulée", "en": "cancelled"},
+    # replanning (#13): a crew change is a change
+    "change.recrewed": {"fr": "équipe modifiée", "en": "new crew"},
+    "change.ignored_dates": {
+        "fr": "{option} : {days} ignorée(s) (avant le {start}, déjà fait, ou pas un jour "
+        "travaillé de la semaine)",
+        "en": "{option}: {days} ignored (before {start}, done already, or not a working day "
+        "of the week)",
+    },
+    # plan summary (#13): which unit-days stay home and why, in the scenario's language
+    "summary.colon": {"fr": " : ", "en": ": "},
+    "summary.idle": {
+        "fr": "{count} jour(s)-unité sans sortie :",
+        "en": "{count} unit-day(s) without a tour:",
+    },
+    "summary.idle.day_off": {
+        "fr": "{unit} ne sort pas le {weekday} (jours de travail de l'unité)",
+        "en": "{unit} does not work on {weekday}s (the unit's working days)",
+    },
+    "summary.idle.unavailable": {
+        "fr": "{unit} indisponible ce jour-là",
+        "en": "{unit} unavailable that day",
+    },
+    "summary.idle.no_staff": {
+        "fr": "{unit} reste au dépôt : personne avec {skills} ne travaille le {weekday} "
+        "(rôle « {role} »)",
+        "en": "{unit} stays at the depot: nobody with {skills} works on {weekday} (role '{role}')",
+    },
+    "summary.idle.roster": {
+        "fr": "{unit} reste au dépôt : son équipe est plus utile ailleurs, ou aucune visite "
+        "ne vaut le trajet",
+        "en": "{unit} stays at the depot: its crew is more useful elsewhere, or no visit is "
+        "worth the trip",
+    },
+    # comparison report (#13): differences in words, from the first scenario
+    "diff.none": {"fr": "—", "en": "—"},
+    "diff.yes": {"fr": "oui", "en": "yes"},
+    "diff.no": {"fr": "non", "en": "no"},
+    "diff.present": {"fr": "présente", "en": "present"},
+    "diff.missing": {"fr": "absente", "en": "absent"},
+    "diff.units": {"fr": "Unité {name}", "en": "Unit {name}"},
+    "diff.units_removed": {"fr": "{name} retirée", "en": "{name} removed"},
+    "diff.units_added": {"fr": "{name} ajoutée", "en": "{name} added"},
+    "diff.staff": {"fr": "Personnel : {name}", "en": "Staff: {name}"},
+    "diff.staff_removed": {"fr": "{name} ne fait plus partie du personnel", "en": "{name} removed"},
+    "diff.staff_added": {"fr": "{name} rejoint le personnel", "en": "{name} added"},
+    "diff.communes": {"fr": "Règle de la commune {name}", "en": "Rule for commune {name}"},
+    "diff.communes_removed": {"fr": "règle de {name} retirée", "en": "rule for {name} removed"},
+    "diff.communes_added": {"fr": "règle de {name} ajoutée", "en": "rule for {name} added"},
+    "diff.skills": {"fr": "compétences", "en": "skills"},
+    "diff.skill_removed": {"fr": "compétence {item} retirée", "en": "skill {item} removed"},
+    "diff.skill_added": {"fr": "compétence {item} ajoutée", "en": "skill {item} added"},
+    "diff.item_removed": {"fr": "{item} en moins", "en": "{item} removed"},
+    "diff.item_added": {"fr": "{item} en plus", "en": "{item} added"},
+    "report.compared_to": {
+        "fr": "Chaque colonne après la première dit ce qui change par rapport à « {first} » "
+        "(= : pareil).",
+        "en": "Each column after the first says what changes from “{first}” (=: the same).",
+    },
+    "report.not_ranked_no_rate": {
+        "fr": "non classé : aucun coût horaire donné",
+        "en": "not ranked: no hourly cost given",
+    },
+    "report.excluded": {"fr": "exclue par le scénario", "en": "excluded by the scenario"},
+    "indicator.communes_excluded": {
+        "fr": "Communes exclues par le scénario",
+        "en": "Communes excluded by the scenario",
+    },
+    # console lines (#13): what the commands print
+    "cli.warning": {"fr": "Avertissement : {message}", "en": "Warning: {message}"},
+    "cli.written": {
+        "fr": "Écrit dans {folder}/ : {count} fichier(s) ({names})",
+        "en": "Written to {folder}/: {count} file(s) ({names})",
+    },
+    "cli.written_file": {"fr": "Écrit : {path}", "en": "Written: {path}"},
+    "cli.history_added": {
+        "fr": "semaine {week} : {count} visite(s) enregistrée(s) ({done} faite(s), "
+        "{cancelled} annulée(s)) dans {path}",
+        "en": "week {week}: {count} visit(s) recorded ({done} done, {cancelled} cancelled) "
+        "in {path}",
+    },
+    "cli.history_count": {"fr": "{count} visite(s)", "en": "{count} visit(s)"},
+    "cli.history_cancelled": {
+        "fr": "{count} visite(s) marquée(s) annulée(s)",
+        "en": "{count} visit(s) marked cancelled",
+    },
+    "cli.history_imported": {
+        "fr": "{count} visite(s) importée(s) dans {path}",
+        "en": "{count} visit(s) imported into {path}",
+    },
+    "cli.unused_skill": {
+        "fr": "Note : {where} : aucune unité n'a besoin de la compétence {skill!r} de {name} "
+        "(sans effet sur le plan)",
+        "en": "Note: {where}: no unit needs {name}'s skill {skill!r} (no effect on the plan)",
+    },
+    "cli.did_you_mean": {
+        "fr": " ; vouliez-vous dire {skill!r} ?",
+        "en": "; did you mean {skill!r}?",
+    },
+    "cli.week_folders": {
+        "fr": "et un dossier par semaine : {weeks}",
+        "en": "and one folder per week: {weeks}",
+    },
+    "cli.compare_run": {
+        "fr": "{label} : {reached}/{total} communes, {visits} séances, {km}, {seconds} s",
+        "en": "{label}: {reached}/{total} communes, {visits} sessions, {km}, {seconds} s",
+    },
+    "network.none": {
+        "fr": "Réseau routier : aucun (estimations à vol d'oiseau, approximatives)",
+        "en": "Road network: none (straight-line estimates, approximate)",
+    },
+    "network.snapped": {
+        "fr": "Réseau routier : {source} ; étapes raccordées à moins de {metres} m "
+        "(la plus loin : {farthest})",
+        "en": "Road network: {source}; stops snapped to it within {metres} m "
+        "(farthest: {farthest})",
+    },
+    "network.warn_straight": {
+        "fr": "le scénario demande des lignes droites",
+        "en": "the scenario asks for straight lines",
+    },
+    "network.warn_missing": {
+        "fr": "aucun fichier de réseau routier, cache ou téléchargement disponible",
+        "en": "no road network file, cache or download is available",
+    },
+    "network.warn_approximate": {
+        "fr": "{reason} : les temps de trajet sont des distances à vol d'oiseau × {circuity}, "
+        "et chaque sortie est marquée approximative. Lancez `itinerant network fetch` une fois "
+        "en ligne, ou donnez dans network.path un extrait OSM.",
+        "en": "{reason}: travel times are straight-line distances × {circuity}, and every "
+        "output is marked approximate. Run `itinerant network fetch` when online, or set "
+        "network.path to an OSM extract.",
+    },
 }
 
 
@@ -472,6 +638,16 @@ def format_number(value: float, lang: Language = "fr", *, decimals: int = 0) -> 
     if lang == "fr":
         return formatted.replace(",", _NNBSP).replace(".", ",")
     return formatted
+
+
+def format_ratio(value: float, lang: Language = "fr") -> str:
+    """Format a ratio with the digits it needs: ``1,3`` / ``1.3``, ``1,25`` / ``1.25``."""
+    return f"{value:g}".replace(".", "," if lang == "fr" else ".")
+
+
+def approximate_note(circuity: float, lang: Language = "fr") -> str:
+    """Say that distances are straight-line estimates, with the circuity factor."""
+    return text("approximate", lang, circuity=format_ratio(circuity, lang))
 
 
 def format_distance_km(metres: float, lang: Language = "fr") -> str:

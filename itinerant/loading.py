@@ -508,7 +508,7 @@ def _reference_problems_of_raw(
 ) -> list[str]:
     """Check the references that still make sense when the file has structural errors.
 
-    Unknown communes and unneeded staff skills are the commonest slips; report them in
+    Unknown communes are the commonest slip; report them in
     the same run as the structural errors, from the raw data.
     """
     try:
@@ -521,22 +521,7 @@ def _reference_problems_of_raw(
         for index, rule in enumerate(_list_of(data, "communes"))
         if isinstance(rule, dict) and isinstance(rule.get("commune"), str | int)
     ]
-    needed = {
-        str(skill)
-        for unit in _list_of(data, "units")
-        for role in _list_of(unit, "crew")
-        for skill in _list_of(role, "skills")
-        if isinstance(skill, str | int)
-    }
-    skills = [  # only plain skills: str() of an alias bomb would never end
-        (s_index, k_index, str(skill))
-        for s_index, person in enumerate(_list_of(data, "staff"))
-        for k_index, skill in enumerate(_list_of(person, "skills"))
-        if isinstance(skill, str | int)
-    ]
-    return _unknown_commune_problems(keys, territory, source=source) + _unneeded_skill_problems(
-        skills, needed, source=source
-    )
+    return _unknown_commune_problems(keys, territory, source=source)
 
 
 def _list_of(data: Any, key: str) -> list[Any]:
@@ -556,19 +541,6 @@ def _unknown_commune_problems(
     ]
 
 
-def _unneeded_skill_problems(
-    skills: Sequence[tuple[int, int, str]], needed: set[str], *, source: str
-) -> list[str]:
-    if not needed:
-        return []
-    return [
-        f"{source}: staff[{s_index}].skills[{k_index}]: {skill!r} is a skill no unit needs "
-        f"(units need: {', '.join(sorted(needed))})"
-        for s_index, k_index, skill in skills
-        if skill not in needed
-    ]
-
-
 def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> list[str]:
     """Cross-check references inside a valid scenario; return one line per problem."""
     problems: list[str] = []
@@ -582,18 +554,6 @@ def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> 
         for index, ident in enumerate(ids):
             if ids.index(ident) != index:
                 add((kind, index, "id"), ident, f"is used twice (also {kind}[{ids.index(ident)}])")
-    needed_skills = {
-        skill for unit in scenario.units for role in unit.crew for skill in role.skills
-    }
-    problems += _unneeded_skill_problems(
-        [
-            (s_index, k_index, skill)
-            for s_index, staff in enumerate(scenario.staff)
-            for k_index, skill in enumerate(staff.skills)
-        ],
-        needed_skills,
-        source=source,
-    )
     for u_index, unit in enumerate(scenario.units):
         for r_index, role in enumerate(unit.crew):
             if not any(set(role.skills) <= set(s.skills) for s in scenario.staff):

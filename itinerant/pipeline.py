@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from itinerant.demand import DemandScore, demand_scores
 from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
-from itinerant.i18n import Language
+from itinerant.i18n import Language, format_ratio, text
 from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
@@ -102,15 +102,20 @@ def load_network(
         allow_download=allow_download,
     )
     if network is None:
-        reason = (
-            "the scenario asks for straight lines"
+        lang = scenario.language
+        reason = text(
+            "network.warn_straight"
             if scenario.network.source == "straight_line"
-            else "no road network file, cache or download is available"
+            else "network.warn_missing",
+            lang,
         )
         warnings.warn(
-            f"{reason}: travel times are straight-line distances x "
-            f"{scenario.network.circuity:g}, and every output is marked approximate. "
-            "Run `itinerant network fetch` when online, or set network.path to an OSM extract.",
+            text(
+                "network.warn_approximate",
+                lang,
+                reason=reason,
+                circuity=format_ratio(scenario.network.circuity, lang),
+            ),
             ApproximateDistancesWarning,
             stacklevel=2,
         )
@@ -278,16 +283,24 @@ def render_outputs(
 
 
 def network_report(prepared: Prepared) -> str:
-    """One line on the road network: its source and how far stops were snapped to it."""
+    """Return one line on the road network, in the scenario's language.
+
+    Its source, and how far stops were snapped to it.
+    """
+    lang = prepared.scenario.language
     if prepared.network is None:
-        return "Road network: none (straight-line estimates, approximate)"
+        return text("network.none", lang)
     matrix = next(iter(prepared.matrices.values()))
     distances = dict(zip(matrix.point_ids, matrix.snap_distance_m, strict=True))
     farthest = max(distances, key=lambda pid: distances[pid])
-    names = {stop.id: stop.commune_name for stop in prepared.stops} | {"depot": "depot"}
-    return (
-        f"Road network: {prepared.network.source}; stops snapped to it within "
-        f"{distances[farthest]:.0f} m (farthest: {names[farthest]})"
+    names = {stop.id: stop.commune_name for stop in prepared.stops}
+    names["depot"] = text("depot", lang)
+    return text(
+        "network.snapped",
+        lang,
+        source=prepared.network.source,
+        metres=f"{distances[farthest]:.0f}",
+        farthest=names[farthest],
     )
 
 

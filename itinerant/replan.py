@@ -5,14 +5,13 @@ A replan takes the week's plan, the date from which to replan and what went wron
 done: their days are days off for the replan, and their communes count as visited for
 rotation. Visits from that date on were announced: they are pinned to their date (see
 ``pinned`` in :func:`itinerant.optimize.week.plan_week`), and each change is listed:
-``kept``, ``moved`` (with the reason), ``cancelled`` (with the reason) or ``added``.
+``kept``, ``retimed``, ``recrewed`` (same day, unit and time, another crew), ``moved``
+(with the reason), ``cancelled`` (with the reason) or ``added``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
@@ -23,7 +22,7 @@ from itinerant.errors import DisruptionIgnoredWarning, ScenarioError
 from itinerant.i18n import Language, format_clock, format_date, text
 from itinerant.optimize.week import plan_week, week_kpis
 from itinerant.plan import Plan
-from itinerant.render.schedule import neutralise_cell
+from itinerant.render.csv_format import Cell, csv_header, render_csv
 from itinerant.scenario import Scenario, Staff, StopRule, TimeOfDay, dates_cover, format_time
 
 if TYPE_CHECKING:
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from itinerant.territory import Stop, Territory
 
 __all__ = [
+    "CHANGE_COLUMNS",
     "Change",
     "Disruption",
     "ReplanResult",
@@ -49,7 +49,7 @@ OPTIONS: dict[DisruptionKind, str] = {
 }
 """The command-line option of each kind of disruption, for messages."""
 
-ChangeKind = Literal["kept", "retimed", "moved", "cancelled", "added"]
+ChangeKind = Literal["kept", "retimed", "recrewed", "moved", "cancelled", "added"]
 CancelReason = Literal["closed", "unit unavailable", "crew absent", "road closed", "no longer fits"]
 
 
@@ -68,7 +68,9 @@ class Disruption(_Model):
 class Change(_Model):
     """What became of one announced visit (or a visit the replan adds).
 
-    ``retimed``: same day and unit, another session time (the commune must be told too).
+    ``retimed``: same day and unit, another session time (the commune must be told too);
+    ``recrewed``: same day, unit and time, another crew. ``from_crew`` and ``to_crew``
+    are the crews' names, in the order of the unit's roles.
     """
 
     kind: ChangeKind
@@ -81,6 +83,8 @@ class Change(_Model):
     to_date: dt.date | None = None
     to_start: TimeOfDay | None = None
     to_unit: str | None = None
+    from_crew: tuple[str, ...] = ()
+    to_crew: tuple[str, ...] = ()
     reason: CancelReason | None = None
 
 
@@ -95,29 +99,39 @@ class ReplanResult(_Model):
 
 
 def parse_disruption(
-    kind: DisruptionKind, text: str, *, start: dt.date, week_dates: Sequence[dt.date]
+    kind: DisruptionKind,
+    value: str,
+    *,
+    start: dt.date,
+    week_dates: Sequence[dt.date],
+    lang: Language = "fr",
 ) -> Disruption:
-    """Parse ``TARGET[:DATE[,DATE..]]``; no date: from ``start`` to the end of the week."""
-    target, _, days = text.partition(":")
+    """Parse ``TARGET[:DATE[,DATE..]]``; no date: from ``start`` to the end of the week.
+
+    Dates that cannot be replanned are ignored, with a warning in ``lang``.
+    """
+    target, _, days = value.partition(":")
     if not target:
-        msg = f"{OPTIONS[kind]}: {text!r} names nothing (expected NAME[:YYYY-MM-DD[,..]])"
+        msg = f"{OPTIONS[kind]}: {value!r} names nothing (expected NAME[:YYYY-MM-DD[,..]])"
         raise ScenarioError([msg])
     try:
         dates = tuple(dt.date.fromisoformat(d.strip()) for d in days.split(",") if d.strip())
     except ValueError:
-        msg = f"{OPTIONS[kind]}: {text!r}: dates must be YYYY-MM-DD, separated by commas"
+        msg = f"{OPTIONS[kind]}: {value!r}: dates must be YYYY-MM-DD, separated by commas"
         raise ScenarioError([msg]) from None
     if not dates:
         dates = tuple(d for d in week_dates if d >= start)
     ignored = [d for d in dates if d < start or d not in week_dates]
     if ignored:
         days_text = ", ".join(d.isoformat() for d in ignored)
-        warnings.warn(
-            f"{OPTIONS[kind]} {text}: {days_text} ignored (before {start.isoformat()}, "
-            "done already, or not a working day of the week)",
-            DisruptionIgnoredWarning,
-            stacklevel=2,
+        message = text(
+            "change.ignored_dates",
+            lang,
+            option=f"{OPTIONS[kind]} {value}",
+            days=days_text,
+            start=start.isoformat(),
         )
+        warnings.warn(message, DisruptionIgnoredWarning, stacklevel=2)
     return Disruption(kind=kind, target=target, dates=dates)
 
 
@@ -369,6 +383,15 @@ def _reason(
     return "road closed" if roads_closed else "no longer fits"
 
 
+def _crews(plan: Plan) -> dict[tuple[str, dt.date, str], tuple[str, ...]]:
+    """Crew (staff ids) of every visit, by (stop id, date, unit id)."""
+    return {
+        (visit.stop_id, tour.date, tour.unit_id): tour.crew
+        for tour in plan.tours
+        for visit in tour.visits
+    }
+
+
 def _session_starts(plan: Plan) -> dict[tuple[str, dt.date, str], int]:
     """Session start of every visit, by (stop id, date, unit id)."""
     return {
@@ -392,6 +415,12 @@ def _changes(
     names = {v.stop_id: (v.insee, v.commune_name) for t in previous.tours for v in t.visits}
     names |= {v.stop_id: (v.insee, v.commune_name) for t in plan.tours for v in t.visits}
     new_start = _session_starts(plan)
+    old_crew, new_crew = _crews(previous), _crews(plan)
+    staff_names = {m.id: m.name for m in scenario.staff}
+
+    def crew_names(crew: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(staff_names.get(sid, sid) for sid in crew)
+
     left = list(new)
     changes: list[Change] = []
     moved_from: list[tuple[str, dt.date, str]] = []
@@ -415,14 +444,24 @@ def _changes(
             to_date=after[1] if after else None,
             to_start=new_start[after] if after else None,
             to_unit=after[2] if after else None,
+            from_crew=crew_names(old_crew[before]) if before else (),
+            to_crew=crew_names(new_crew[after]) if after else (),
             reason=reason,
         )
 
     for entry in announced:
         if entry in left:
             left.remove(entry)
-            same_time = old_start[entry] == new_start[entry]
-            changes.append(change("kept" if same_time else "retimed", entry[0], entry, entry))
+            kind: ChangeKind = "kept"
+            if old_start[entry] != new_start[entry]:
+                kind = "retimed"
+            elif old_crew[entry] != new_crew[entry]:
+                kind = "recrewed"
+            absent = kind == "recrewed" and any(
+                dates_cover(m.absences, entry[1]) for m in scenario.staff if m.id in old_crew[entry]
+            )
+            reason: CancelReason | None = "crew absent" if absent else None
+            changes.append(change(kind, entry[0], entry, entry, reason))
         else:
             moved_from.append(entry)
     for entry in moved_from:
@@ -437,38 +476,57 @@ def _changes(
         left.remove(target)
         changes.append(change("moved", stop_id, entry, target, reason))
     changes += [change("added", entry[0], None, entry) for entry in left]
-    order = {"cancelled": 0, "moved": 1, "retimed": 2, "added": 3, "kept": 4}
+    order = {"cancelled": 0, "moved": 1, "retimed": 2, "recrewed": 3, "added": 4, "kept": 5}
     changes.sort(key=lambda c: (order[c.kind], c.from_date or c.to_date or dt.date.min, c.insee))
     return tuple(changes)
 
 
-def changes_csv(result: ReplanResult, lang: Language = "fr") -> str:
-    """Render the change list as CSV text (formula-like cells neutralised).
+CHANGE_COLUMNS = (
+    "change",
+    "insee",
+    "commune",
+    "from_date",
+    "from_time",
+    "from_unit",
+    "from_crew",
+    "to_date",
+    "to_time",
+    "to_unit",
+    "to_crew",
+    "reason",
+)
+"""Columns of ``changes.csv`` (keys; headers in the scenario's language)."""
 
-    One row per announced visit (kept, moved, cancelled) or added one, after one row
-    per day already done; labels in ``lang``, dates as ``YYYY-MM-DD``.
+
+def changes_csv(result: ReplanResult, lang: Language = "fr") -> str:
+    """Render the change list as CSV (:func:`~itinerant.render.csv_format.render_csv`).
+
+    One row per announced visit (kept, retimed, recrewed, moved, cancelled) or added
+    one, after one row per day already done; labels in ``lang``, dates as ``YYYY-MM-DD``,
+    crews as names joined by ``, ``.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(text("change.header", lang).split(","))
+    rows: list[list[Cell]] = []
     for day in result.unchanged_dates:
         label = text("change.unchanged_day", lang)
-        writer.writerow([label, "", "", day.isoformat(), "", "", day.isoformat(), "", "", ""])
+        rows.append([label, "", "", day.isoformat(), "", "", "", day.isoformat(), "", "", "", ""])
     for c in result.changes:
-        cells = [
-            text(f"change.{c.kind}", lang),
-            c.insee,
-            c.commune_name,
-            c.from_date.isoformat() if c.from_date else "",
-            format_time(c.from_start) if c.from_start is not None else "",
-            c.from_unit or "",
-            c.to_date.isoformat() if c.to_date else "",
-            format_time(c.to_start) if c.to_start is not None else "",
-            c.to_unit or "",
-            text(f"change.reason.{c.reason}", lang) if c.reason else "",
-        ]
-        writer.writerow([neutralise_cell(cell) for cell in cells])
-    return buffer.getvalue()
+        rows.append(
+            [
+                text(f"change.{c.kind}", lang),
+                c.insee,
+                c.commune_name,
+                c.from_date.isoformat() if c.from_date else "",
+                format_time(c.from_start) if c.from_start is not None else "",
+                c.from_unit or "",
+                ", ".join(c.from_crew),
+                c.to_date.isoformat() if c.to_date else "",
+                format_time(c.to_start) if c.to_start is not None else "",
+                c.to_unit or "",
+                ", ".join(c.to_crew),
+                text(f"change.reason.{c.reason}", lang) if c.reason else "",
+            ]
+        )
+    return render_csv(csv_header(CHANGE_COLUMNS, lang), rows, lang)
 
 
 def format_changes(result: ReplanResult, lang: Language = "fr") -> str:
@@ -479,7 +537,7 @@ def format_changes(result: ReplanResult, lang: Language = "fr") -> str:
         lines.append(text("change.done_days", lang, days=days))
     if result.roads_closed:
         lines.append(text("change.roads", lang, roads="; ".join(result.roads_closed)))
-    kinds = ("kept", "retimed", "moved", "cancelled", "added")
+    kinds = ("kept", "retimed", "recrewed", "moved", "cancelled", "added")
     width = max(len(text(f"change.{kind}", lang)) for kind in kinds)
 
     def when(day: dt.date | None, start: int | None, unit: str | None) -> str:
@@ -492,7 +550,10 @@ def format_changes(result: ReplanResult, lang: Language = "fr") -> str:
         reason = f"{colon}{text(f'change.reason.{c.reason}', lang)}" if c.reason else ""
         before = when(c.from_date, c.from_start, c.from_unit)
         after = when(c.to_date, c.to_start, c.to_unit)
-        if c.kind in ("moved", "retimed"):
+        if c.kind == "recrewed":
+            crews = f"{', '.join(c.from_crew)} -> {', '.join(c.to_crew)}"
+            lines.append(f"{label}, {before}, {text('crew', lang).lower()} {crews}{reason}")
+        elif c.kind in ("moved", "retimed"):
             lines.append(f"{label}, {before} -> {after}{reason}")
         elif c.kind == "added":
             lines.append(f"{label}, {after}")

@@ -8,6 +8,7 @@ against the scenario file's folder (validation context ``base_dir``).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 import math
 import re
@@ -48,6 +49,7 @@ __all__ = [
     "VehicleProfile",
     "Venue",
     "format_time",
+    "unused_skills",
 ]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -677,3 +679,24 @@ class Scenario(_Model):
     )
     solver: SolverSettings = SolverSettings()
     network: NetworkSettings = NetworkSettings()
+
+
+def unused_skills(scenario: Scenario) -> list[tuple[int, int, str, str | None]]:
+    """Staff skills no unit's crew asks for: ``(staff index, skill index, skill, close)``.
+
+    Harmless, and common in a variant (the fab manager keeps ``fab_manager`` in a copy
+    without the fab lab), so never an error: ``validate`` notes them. ``close`` is a
+    needed skill the member lacks that this one may be a misspelling of, else None.
+    """
+    needed = sorted(
+        {skill for unit in scenario.units for role in unit.crew for skill in role.skills}
+    )
+    notes: list[tuple[int, int, str, str | None]] = []
+    for s_index, member in enumerate(scenario.staff):
+        for k_index, skill in enumerate(member.skills):
+            if skill in needed:
+                continue
+            lacking = [n for n in needed if n not in member.skills]
+            close = difflib.get_close_matches(skill, lacking, n=1, cutoff=0.8)
+            notes.append((s_index, k_index, skill, close[0] if close else None))
+    return notes

@@ -2,15 +2,66 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import TYPE_CHECKING
+
 from itinerant import i18n
-from itinerant.plan import Plan, SearchRun, SearchStats
+from itinerant.scenario import WEEKDAYS, dates_cover
 
-__all__ = ["plan_summary"]
+if TYPE_CHECKING:
+    from itinerant.plan import IdleUnitDay, Plan, SearchRun, SearchStats
+    from itinerant.scenario import Scenario, Unit
+
+__all__ = ["idle_day_reason", "plan_summary"]
 
 
-def plan_summary(result: Plan, lang: i18n.Language, *, circuity: float) -> str:
-    """Summarise a plan in a few lines: totals, one line per tour, what is left out."""
+def _staffed(scenario: Scenario, unit: Unit, skills: tuple[str, ...], idle: IdleUnitDay) -> bool:
+    """Whether someone with ``skills`` works some of the unit's day on that date."""
+    for member in scenario.staff:
+        if not set(skills) <= set(member.skills) or dates_cover(member.absences, idle.date):
+            continue
+        windows = member.availability.get(WEEKDAYS[idle.date.weekday()], ())
+        if any(min(w.end, unit.day.end) > max(w.start, unit.day.start) for w in windows):
+            return True
+    return False
+
+
+def idle_day_reason(idle: IdleUnitDay, scenario: Scenario, lang: i18n.Language) -> str:
+    """Say in ``lang`` why a unit stays at the depot on a day of the week.
+
+    Read from the scenario: the unit does not work that weekday, is unavailable, or no
+    staff member with a crew role's skills works that day; otherwise the roster chose
+    to keep it home (its crew is needed elsewhere, or no visit is worth the trip).
+    """
+    unit = next((u for u in scenario.units if u.id == idle.unit_id), None)
+    if unit is None:
+        return idle.reason
+    weekday = i18n.weekday_name(idle.date, lang)
+    if unit.working_days is not None and WEEKDAYS[idle.date.weekday()] not in unit.working_days:
+        return i18n.text("summary.idle.day_off", lang, unit=unit.name, weekday=weekday)
+    if dates_cover(unit.unavailable, idle.date):
+        return i18n.text("summary.idle.unavailable", lang, unit=unit.name)
+    for role in unit.crew:
+        if not _staffed(scenario, unit, tuple(role.skills), idle):
+            return i18n.text(
+                "summary.idle.no_staff",
+                lang,
+                unit=unit.name,
+                skills=" + ".join(sorted(role.skills)),
+                role=role.role,
+                weekday=weekday,
+            )
+    return i18n.text("summary.idle.roster", lang, unit=unit.name)
+
+
+def plan_summary(result: Plan, scenario: Scenario, lang: i18n.Language | None = None) -> str:
+    """Summarise a plan in a few lines: totals, one line per tour, what is left out and why.
+
+    ``lang`` defaults to the scenario's language.
+    """
+    lang = lang or scenario.language
     kpis = result.kpis
+    colon = i18n.text("summary.colon", lang)
     lines = [
         i18n.text(
             "summary.header",
@@ -34,18 +85,29 @@ def plan_summary(result: Plan, lang: i18n.Language, *, circuity: float) -> str:
         stops = ", ".join(v.commune_name for v in tour.visits)
         lines.append(
             f"  {i18n.format_date(tour.date, lang)} {tour.unit_name} "
-            f"({i18n.format_clock(tour.departure, lang)}-{i18n.format_clock(tour.return_time, lang)}): "
-            f"{stops}"
+            f"({i18n.format_clock(tour.departure, lang)}-{i18n.format_clock(tour.return_time, lang)})"
+            f"{colon}{stops}"
         )
+    if result.idle_unit_days:
+        lines.append(i18n.text("summary.idle", lang, count=len(result.idle_unit_days)))
+        lines += [
+            f"  {i18n.format_date(idle.date, lang)}{colon}{idle_day_reason(idle, scenario, lang)}"
+            for idle in result.idle_unit_days
+        ]
     if result.unvisited:
-        lines.append(i18n.text("summary.dropped", lang, count=len(result.unvisited)))
+        reasons = Counter(u.reason for u in result.unvisited)
+        why = ", ".join(
+            f"{i18n.text(f'reason.{reason}', lang)} ({count})"
+            for reason, count in sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0]))
+        )
+        lines.append(
+            i18n.text("summary.dropped", lang, count=len(result.unvisited)) + f"{colon}{why}"
+        )
     search = result.provenance.search
     if search is not None:
         lines.extend(_search_lines(search, lang))
     if result.provenance.approximate:
-        lines.append(
-            i18n.text("approximate", lang, circuity=i18n.format_number(circuity, lang, decimals=1))
-        )
+        lines.append(i18n.approximate_note(scenario.network.circuity, lang))
     return "\n".join(lines)
 
 

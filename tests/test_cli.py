@@ -99,7 +99,7 @@ def test_plan_bundled_week_offline_writes_plan_and_flags_approximate(
 ) -> None:
     """The bundled scenario plans a full week; without a network it says so, never silently."""
     output, folder = bundled_week
-    assert "Warning: no road network" in output
+    assert "Avertissement : aucun fichier de réseau routier" in output
     plan = Plan.model_validate_json((folder / "plan.json").read_text(encoding="utf-8"))
     assert plan.provenance.approximate
     # Monday to Friday (no holiday in that week), the bus out every day
@@ -220,12 +220,12 @@ def test_history_follows_the_weeks(offline_env: Path) -> None:
     )
     assert code == 0, output
     assert (
-        f"{plan49.kpis.visits} visit(s) recorded ({plan49.kpis.visits - 1} done, 1 cancelled)"
-        in output
-    )
+        f"{plan49.kpis.visits} visite(s) enregistrée(s) ({plan49.kpis.visits - 1} faite(s), "
+        "1 annulée(s))"
+    ) in output
     assert (offline_env / "history" / "7-vallees.sqlite").exists()
     code, output = run("history", "list", "-s", str(scenario))
-    assert output.endswith(f"{plan49.kpis.visits} visit(s)\n")
+    assert output.endswith(f"{plan49.kpis.visits} visite(s)\n")
     code, output = run("history", "export", "-s", str(scenario))
     assert output.count("\n") == plan49.kpis.visits + 1  # header + one row a visit
     week50 = offline_env / "w50"

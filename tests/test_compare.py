@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 import time
 import warnings
 from pathlib import Path
@@ -16,17 +15,22 @@ from click.testing import CliRunner
 from itinerant.cli import cli
 from itinerant.compare import (
     INDICATOR_SPECS,
+    Indicators,
     compare,
+    compute_indicators,
     concentration_index,
     scenario_differences,
 )
 from itinerant.errors import ApproximateDistancesWarning
 from itinerant.loading import load_scenario
-from itinerant.pipeline import prepare
+from itinerant.pipeline import plan_prepared, prepare
+from itinerant.render.csv_format import column_keys, parse_number, read_csv_text
+from itinerant.scenario import SolverSettings, Staff, StopRule
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
 FAST_SOLVER = {"seed": 0, "solution_limit": 20, "lns_iterations": 20, "time_limit_s": 20}
+FAST_SETTINGS = SolverSettings(**FAST_SOLVER)
 HOSTILE_NAME = 'Sans <script>alert("x")</script> tiny & house'
 
 
@@ -42,14 +46,10 @@ def write(path: Path, data: dict[str, Any]) -> Path:
 
 
 def without_tiny_house(data: dict[str, Any]) -> dict[str, Any]:
-    """The same scenario, less the tiny house (and the skills only it needed)."""
+    """The same scenario, less the tiny house (staff keep the skills only it needed)."""
     variant = dict(data)
     variant["name"] = HOSTILE_NAME
     variant["units"] = [u for u in data["units"] if u["id"] != "tiny-house"]
-    variant["staff"] = [
-        {**s, "skills": [k for k in s["skills"] if k in ("mediator", "driver_b")]}
-        for s in data["staff"]
-    ]
     return variant
 
 
@@ -73,24 +73,37 @@ def comparison_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def read_csv(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    """Rows of a CSV the project wrote, header mapped back to column keys."""
+    header, *rows = read_csv_text(path.read_text(encoding="utf-8"))
+    return [column_keys(header), *rows]
 
 
-def indicator_table(out: Path) -> dict[str, dict[str, str]]:
+def indicator_table(out: Path) -> dict[str, dict[str, float | None]]:
+    """Indicator key -> scenario label -> value, read with the French settings."""
     rows = read_csv(out / "indicateurs.csv")
     header = rows[0]
-    return {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in rows[1:]}
+    assert header[:2] == ["indicator", "label"]
+    return {
+        row[0]: {
+            label: parse_number(value) if value else None
+            for label, value in zip(header[2:-1], row[2:-1], strict=True)
+        }
+        for row in rows[1:]
+    }
 
 
 def test_more_capacity_reaches_at_least_as_many_communes(comparison_dir: Path) -> None:
     table = indicator_table(comparison_dir)
     assert list(table) == [spec.key for spec in INDICATOR_SPECS]
     reached = table["communes_reached"]
-    assert int(reached["reference"]) >= int(reached["sans-tiny-house"])
+    assert reached["reference"] >= reached["sans-tiny-house"]  # type: ignore[operator]
     # the tiny house drives too: more km with it
-    assert float(table["unit_km"]["reference"]) >= float(table["unit_km"]["sans-tiny-house"])
+    assert table["unit_km"]["reference"] >= table["unit_km"]["sans-tiny-house"]  # type: ignore[operator]
     report = (comparison_dir / "rapport.html").read_text(encoding="utf-8")
-    assert "units[1]" in report  # the difference is listed at the top
+    # the difference is listed at the top, in words
+    assert "Tiny house fab lab retirée" in report
+    assert "units[" not in report
+    assert "staff[" not in report
     assert report.count("<svg") >= 3  # maps, scatter, weekly reach: inline, no files
     assert "cdn" not in report.lower()
 
@@ -124,9 +137,9 @@ def test_indicators_match_the_schedules_written(comparison_dir: Path, tmp_path: 
             for (_, unit_id), last in tours.items():
                 matrix = prepared.matrices[units[unit_id].vehicle.key]
                 metres += matrix.distance_m[matrix.index(last)][matrix.index("depot")]
-        assert int(table["communes_reached"][label]) == len(communes)
-        assert int(table["visits"][label]) == visits
-        assert float(table["km_driven"][label]) == pytest.approx(metres / 1000, abs=0.11)
+        assert table["communes_reached"][label] == len(communes)
+        assert table["visits"][label] == visits
+        assert table["km_driven"][label] == pytest.approx(metres / 1000, abs=0.11)
 
 
 def test_invalid_scenario_stops_before_solving(tmp_path: Path) -> None:
@@ -159,15 +172,80 @@ def test_concentration_index_known_values() -> None:
     assert concentration_index([0, 0], [1, 1]) is None
 
 
-def test_differences_are_listed_path_by_path() -> None:
-    a = {"name": "A", "units": [{"id": "bus", "cost_per_km": 0.35}, {"id": "th"}], "x": 1}
-    b = {"name": "B", "units": [{"id": "bus", "cost_per_km": 0.4}], "x": 1}
-    diffs = {d.path: d.values for d in scenario_differences([a, b])}
-    assert diffs == {
-        "name": ('"A"', '"B"'),
-        "units[0].cost_per_km": ("0.35", "0.4"),
-        "units[1]": ('{"id": "th"}', None),
+def test_differences_are_described_in_words() -> None:
+    """Units and staff are matched by id and named; skills and days change item by item.
+
+    Before #13 the report showed ``staff[2].skills[0]`` and JSON dumps.
+    """
+    a = {
+        "name": "A",
+        "units": [
+            {"id": "bus", "name": "Bus numérique", "cost_per_km": 0.35},
+            {"id": "tiny-house", "name": "Tiny house fab lab"},
+        ],
+        "staff": [{"id": "sarah", "name": "Sarah", "skills": ["fab_manager", "driver_b"]}],
+        "period": {"working_days": ["mon", "tue"], "days_off": []},
+        "x": 1,
     }
+    b = {
+        "name": "B",
+        "units": [{"id": "bus", "name": "Bus numérique", "cost_per_km": 0.4}],
+        "staff": [{"id": "sarah", "name": "Sarah", "skills": ["driver_b"]}],
+        "period": {"working_days": ["mon", "tue", "sat"], "days_off": []},
+        "x": 1,
+    }
+    diffs = {d.what: d.values for d in scenario_differences([a, b])}
+    assert diffs == {
+        "name": ("A", "A → B"),
+        "Bus numérique : cost_per_km": ("0,35", "0,35 → 0,4"),
+        "Unité Tiny house fab lab": ("présente", "Tiny house fab lab retirée"),
+        "Sarah : compétences": ("fab_manager, driver_b", "compétence fab_manager retirée"),
+        "period.working_days": ("mon, tue", "sat en plus"),
+    }
+    english = {d.what: d.values for d in scenario_differences([b, a], "en")}
+    assert english["Unit Tiny house fab lab"] == ("absent", "Tiny house fab lab added")
+    assert english["Sarah: skills"] == ("driver_b", "skill fab_manager added")
+
+
+def test_excluded_communes_are_not_never_visited_and_costs_without_rates_not_best() -> None:
+    """An excluded commune is counted apart; 0 € with no rate given is not the cheapest."""
+    scenario, territory = load_scenario(BUNDLED, today=dt.date(2026, 11, 23))
+    code = territory.communes[0].insee
+    rule = StopRule(commune=code, exclude=True)
+    excluded = scenario.model_copy(
+        update={"communes": (*scenario.communes, rule), "solver": FAST_SETTINGS}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ApproximateDistancesWarning)
+        prepared = prepare(excluded, territory, cache_dir=Path("unused"), allow_download=False)
+    plan = plan_prepared(prepared, week="2026-W49", last_visits={})
+    matrix = prepared.matrices[excluded.units[0].vehicle.key]
+
+    def indicators(staff: tuple[Staff, ...]) -> Indicators:
+        return compute_indicators(
+            [plan],
+            territory=territory,
+            scores=prepared.scores,
+            matrix=matrix,
+            units=excluded.units,
+            staff=staff,
+        )
+
+    free = indicators(excluded.staff)
+    assert free.excluded == (code,)
+    assert free.communes_excluded == 1
+    assert free.visits_by_commune[code] == 0
+    assert free.communes_never_visited == 69 - free.communes_reached - 1
+    assert not free.staff_rate_given  # the bundled staff cost nothing per hour
+    paid = tuple(m.model_copy(update={"cost_per_hour": 20.0}) for m in excluded.staff)
+    costed = indicators(paid)
+    assert costed.staff_cost_eur > 0
+    rows = {r.spec.key: r for r in compare(["free", "paid"], [free, costed], [{}, {}]).rows}
+    assert rows["staff_cost_eur"].values[0] == 0.0
+    assert rows["staff_cost_eur"].unranked == (0,)
+    assert rows["staff_cost_eur"].best == ()  # one ranked column: nothing to beat
+    assert rows["total_cost_eur"].best == ()
+    assert rows["cost_eur"].best == ()  # same mileage cost: a tie
 
 
 def test_best_value_marks_and_ties() -> None:

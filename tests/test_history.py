@@ -126,13 +126,20 @@ def test_csv_export_neutralises_formulas_and_reads_back(tmp_path: Path) -> None:
         source="@SUM(A1)",
         stop_id="-2+3",
     )
-    text = export_csv_text([hostile, record(1, "62100")])
-    lines = text.splitlines()
-    assert lines[0] == ",".join(CSV_COLUMNS)
+    english = export_csv_text([hostile, record(1, "62100")], lang="en")
+    lines = english.splitlines()
+    assert lines[0] == "\ufeff" + ",".join(CSV_COLUMNS)
     assert lines[1] == "2026-W49,2026-11-30,62447,'=cmd(),bus,'-2+3,done,,'@SUM(A1)"
     assert lines[2] == "2026-W49,2026-12-01,62100,,bus,62100,done,09:30,test"
-    # the quote is only a guard: importing the export gives the records back
+    text = export_csv_text([hostile, record(1, "62100")])  # French by default
+    lines = text.splitlines()
+    assert lines[0] == (
+        "\ufeffsemaine;date;code INSEE;commune;code unité;code étape;statut;heure de début;source"
+    )
+    assert lines[1] == "2026-W49;2026-11-30;62447;'=cmd();bus;'-2+3;faite;;'@SUM(A1)"
+    # the quote is only a guard: importing either export gives the records back
     assert import_csv_text(text, source="export.csv") == [hostile, record(1, "62100")]
+    assert import_csv_text(english, source="export.csv") == [hostile, record(1, "62100")]
     db = tmp_path / "h.sqlite"
     assert import_csv(db, text, source="export.csv") == 2
     assert import_csv(db, text, source="export.csv") == 2  # again: nothing changes

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import warnings
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from itinerant.horizon import (
 )
 from itinerant.loading import load_scenario
 from itinerant.pipeline import Prepared, prepare
+from itinerant.render.csv_format import column_keys, read_csv_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
@@ -101,8 +100,11 @@ def test_rotation_calendar_rows_and_columns(bundled_prepared: Prepared, two_week
     assert sum(row.visits for row in calendar.rows) == sessions
 
     files = horizon_files(bundled_prepared, two_weeks, full=False)
-    table = list(csv.reader(io.StringIO(str(files["rotation.csv"]).lstrip("\ufeff"))))
-    assert table[0] == ["insee", "commune", "population", "2026-W49", "2026-W50", "visits"]
+    table = list(read_csv_text(str(files["rotation.csv"])))
+    assert table[0] == ["code INSEE", "commune", "habitants", "2026-W49", "2026-W50", "visites"]
+    assert column_keys(table[0]) == [
+        "insee", "commune", "population", "2026-W49", "2026-W50", "visits"
+    ]  # fmt: skip
     assert len(table) == 1 + 69
     assert {"2026-W49/schedule.csv", "2026-W50/plan.json", "rotation.html"} <= set(files)
     html = str(files["rotation.html"])

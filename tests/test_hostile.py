@@ -28,7 +28,7 @@ from itinerant.cli import cli
 from itinerant.errors import ScenarioError
 from itinerant.history import export_csv_text, import_csv_text
 from itinerant.loading import load_bundled_territory, load_scenario, read_csv_rows
-from itinerant.render.schedule import neutralise_cell
+from itinerant.render.csv_format import neutralise_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"

@@ -88,7 +88,9 @@ def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
     assert matrix.point_ids[0] == "depot"
     assert len(prepared.demand) == 7
     report = network_report(prepared)
-    assert report.startswith("Road network: OSM extract andorra_drive_2025.osm.bz2; stops snapped")
+    assert report.startswith(
+        "Réseau routier : OSM extract andorra_drive_2025.osm.bz2 ; étapes raccordées à moins de"
+    )
     assert max(matrix.snap_distance_m) <= 800
     plan = plan_prepared(prepared, week="2026-W50", last_visits={})
     assert not plan.provenance.approximate
@@ -169,11 +171,12 @@ def test_replan_around_a_closed_road(
             assert visit.distance_m == matrix.distance_m[index[previous]][index[visit.stop_id]]
             previous = visit.stop_id
     changes = (out / "changes.csv").read_text(encoding="utf-8").splitlines()
-    assert (
-        changes[0] == "changement,insee,commune,date_prevue,heure_prevue,unite_prevue,"
-        "nouvelle_date,nouvelle_heure,nouvelle_unite,motif"
+    # BOM, ';' and French headers: opens right in a French spreadsheet (#13)
+    assert changes[0] == (
+        "\ufeffchangement;code INSEE;commune;date prévue;heure prévue;unité prévue;"
+        "équipage prévu;nouvelle date;nouvelle heure;nouvelle unité;nouvel équipage;motif"
     )
-    assert changes[1].startswith("jour inchangé (fait),,,2026-12-07")
+    assert changes[1].startswith("jour inchangé (fait);;;2026-12-07")
 
 
 def test_a_road_closure_needs_a_road_network(

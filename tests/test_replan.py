@@ -14,6 +14,7 @@ from itinerant.cli import cli
 from itinerant.errors import DisruptionIgnoredWarning, ScenarioError
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
+from itinerant.render.csv_format import column_keys, read_csv_text
 from itinerant.replan import (
     Disruption,
     ReplanResult,
@@ -89,8 +90,10 @@ def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenar
                 assert change.kind in ("moved", "cancelled")
                 assert change.reason == "unit unavailable"
             elif tour.date > WEDNESDAY:
-                # announced later visits still fit: kept
-                assert change.kind == "kept", change
+                # announced later visits still fit: kept (the roster may send another
+                # crew, which is reported as such)
+                assert change.kind in ("kept", "recrewed"), change
+                assert (change.kind == "recrewed") == (change.from_crew != change.to_crew)
     kept = {(c.stop_id, c.to_date, c.to_unit) for c in result.changes if c.kind == "kept"}
     new = {(v.stop_id, t.date, t.unit_id) for t in plan.tours for v in t.visits}
     assert kept <= new
@@ -110,17 +113,54 @@ def test_van_unavailable_wednesday(territory: Territory, week_plan: tuple[Scenar
         if c.kind in ("moved", "added"):
             assert c.to_start == new_start[(c.stop_id, c.to_date)]
     lines = changes_csv(result).splitlines()  # French by default: it goes to the communes
-    assert lines[0].startswith("changement,insee,commune,date_prevue")
-    assert lines[1] == "jour inchangé (fait),,,2026-11-30,,,2026-11-30,,,"
-    assert any(line.startswith(("annulée,", "déplacée,")) for line in lines)
+    assert lines[0].startswith("\ufeffchangement;code INSEE;commune;date prévue")
+    assert lines[1] == "jour inchangé (fait);;;2026-11-30;;;;2026-11-30;;;;"
+    assert any(line.startswith(("annulée;", "déplacée;")) for line in lines)
     assert "unité indisponible" in "\n".join(lines)
     english = changes_csv(result, "en").splitlines()
-    assert english[0].startswith("change,insee,commune,from_date,from_time")
+    assert english[0].startswith("\ufeffchange,insee,commune,from_date,from_time")
     assert any(line.endswith(",unit unavailable") for line in english)
     text = format_changes(result)
     assert text.startswith("Replanifié à partir du mercredi 2 décembre.")
     assert "Jours inchangés (faits) : lundi 30 novembre, mardi 1er décembre" in text
     assert format_changes(result, "en").startswith("Replanned from Wednesday 2 December.")
+
+
+def test_staff_absence_is_a_crew_change(
+    territory: Territory, week_plan: tuple[Scenario, Plan]
+) -> None:
+    """A mediator absent on a day the van keeps its visits: those visits are changes.
+
+    The replacement crew must be in the change list and in changes.csv; before #13 every
+    visit was listed as kept although another person went.
+    """
+    scenario, previous = week_plan
+    (tour,) = [t for t in previous.tours if t.unit_id == "bus" and t.date == WEDNESDAY]
+    absent = tour.crew[0]
+    off = Disruption(kind="staff_absent", target=absent, dates=(WEDNESDAY,))
+    _, result = _replan(scenario, territory, previous, [off])
+    names = {m.id: m.name for m in scenario.staff}
+    for visit in tour.visits:
+        (change,) = [
+            c for c in result.changes if c.stop_id == visit.stop_id and c.from_date == WEDNESDAY
+        ]
+        assert change.kind != "kept", change  # the absent member cannot have gone
+        assert names[absent] in change.from_crew
+        assert names[absent] not in change.to_crew
+        if change.kind == "recrewed":
+            assert change.reason == "crew absent"
+            assert change.to_crew  # who goes instead
+    recrewed = [c for c in result.changes if c.kind == "recrewed"]
+    assert recrewed  # Julien replaces Camille: said in the CSV and on the console
+    header, *rows = read_csv_text(changes_csv(result))
+    keys = column_keys(header)
+    table = [dict(zip(keys, row, strict=True)) for row in rows]
+    row = next(r for r in table if r["change"] == "équipe modifiée" and r["reason"])
+    assert names[absent] in row["from_crew"]
+    assert row["to_crew"]
+    assert names[absent] not in row["to_crew"]
+    assert row["reason"] == "équipe absente"
+    assert "équipe modifiée" in format_changes(result)
 
 
 def test_closed_stop_moves_or_cancels(
@@ -205,9 +245,13 @@ def test_hours_worked_before_the_replan_count_against_the_week(
 
 def test_disruption_dates_outside_the_replan_are_said_to_be_ignored() -> None:
     week = [MONDAY + dt.timedelta(days=i) for i in range(5)]
-    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30: 2026-11-30 ignored"):
+    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30 : 2026-11-30 ignorée"):
         item = parse_disruption(
             "unit_unavailable", "bus:2026-11-30", start=WEDNESDAY, week_dates=week
+        )
+    with pytest.warns(DisruptionIgnoredWarning, match=r"bus:2026-11-30: 2026-11-30 ignored"):
+        parse_disruption(
+            "unit_unavailable", "bus:2026-11-30", start=WEDNESDAY, week_dates=week, lang="en"
         )
     assert item.dates == (MONDAY,)
     no_date = parse_disruption("staff_absent", "sarah", start=WEDNESDAY, week_dates=week)

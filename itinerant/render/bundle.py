@@ -54,7 +54,7 @@ def render_plan(
     """
     files: dict[str, str | bytes] = {
         "plan.json": render_plan_json(plan),
-        "schedule.csv": render_schedule_csv(plan, context),
+        "schedule.csv": render_schedule_csv(plan, context, lang=lang),
     }
     map_hrefs = {tour_slug(t): f"maps/{tour_slug(t)}.html" for t in plan.tours}
     files["itineraires.html"] = render_week_html(plan, context, lang=lang, map_hrefs=map_hrefs)

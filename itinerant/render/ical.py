@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from itinerant.i18n import format_clock, format_distance_km, format_duration, text
+from itinerant.i18n import (
+    approximate_note,
+    format_clock,
+    format_distance_km,
+    format_duration,
+    text,
+)
 from itinerant.render._common import visit_key
 
 if TYPE_CHECKING:
@@ -109,7 +115,7 @@ def _event(
     if visit.stay_days > 1:
         lines.append(text("stay", lang, day=visit.stay_day, days=visit.stay_days))
     if plan.provenance.approximate:
-        lines.append(text("approximate", lang, circuity=f"{context.circuity:g}"))
+        lines.append(approximate_note(context.circuity, lang))
     event.add("description", "\n".join(lines))
     event.add("categories", [tour.unit_name])
     event.add("transp", "OPAQUE")

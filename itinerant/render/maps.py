@@ -24,7 +24,7 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from itinerant.i18n import format_clock, format_date, format_number, text
+from itinerant.i18n import approximate_note, format_clock, format_date, format_number, text
 from itinerant.render._common import (
     tour_colour,
     tour_line,
@@ -283,7 +283,7 @@ def _legend(
         parts.append(f'<div class="ramp">{_safe(text("map.demand", lang))}<br>0 {ramp} 1</div>')
     if plan.provenance.approximate:
         parts.append(
-            f'<div class="itn-approx">{_safe(text("approximate", lang, circuity=f"{context.circuity:g}"))}</div>'
+            f'<div class="itn-approx">{_safe(approximate_note(context.circuity, lang))}</div>'
         )
     return f'<div class="itn-legend">{"".join(parts)}</div>'
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from itinerant.errors import ItinerantError
 from itinerant.i18n import (
+    approximate_note,
     format_clock,
     format_date,
     format_distance_km,
@@ -219,9 +220,7 @@ def _document(
         title=title,
         week=text("week", lang, week=plan.week),
         sheets=sheets,
-        approximate=text("approximate", lang, circuity=f"{context.circuity:g}")
-        if plan.provenance.approximate
-        else "",
+        approximate=approximate_note(context.circuity, lang) if plan.provenance.approximate else "",
         generated=_generated(plan, lang),
         t=lambda key, **values: text(key, lang, **values),
     )

@@ -10,7 +10,6 @@ read as mathtext.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from markupsafe import Markup
 
 from itinerant.i18n import format_date, format_number, text
 from itinerant.render._common import templates
-from itinerant.render.schedule import neutralise_cell
+from itinerant.render.csv_format import Cell, csv_header, render_csv
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -46,62 +45,63 @@ _SVG_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "itinerant", "font.size"
 # --------------------------------------------------------------------------- CSV
 
 
-def _csv(rows: Sequence[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise_cell(cell) for cell in row])
-    return buffer.getvalue()
-
-
 def _cell_text(visits: Sequence[tuple[str, dt.date]]) -> str:
     return "; ".join(f"{unit} {day.isoformat()}" for unit, day in visits)
 
 
-def render_rotation_csv(calendar: RotationCalendar) -> str:
-    """Render the rotation calendar: one row per commune, one column per week (UTF-8, BOM).
+def render_rotation_csv(calendar: RotationCalendar, *, lang: Language = "fr") -> str:
+    """Render the rotation calendar: one row per commune, one column per week.
 
     A cell lists the sessions of the week as ``unit-id YYYY-MM-DD``, separated by ``; ``.
     """
-    rows = [["insee", "commune", "population", *calendar.weeks, "visits"]]
-    rows += [
+    header = [
+        *csv_header(("insee", "commune", "population"), lang),
+        *calendar.weeks,
+        *csv_header(("visits",), lang),
+    ]
+    rows: list[list[Cell]] = [
         [
             row.insee,
             row.commune,
-            str(row.population),
+            row.population,
             *(_cell_text(cell.visits) for cell in row.cells),
-            str(row.visits),
+            row.visits,
         ]
         for row in calendar.rows
     ]
-    return _csv(rows)
+    return render_csv(header, rows, lang)
 
 
-def _plain(value: float | None, spec: IndicatorSpec) -> str:
+def _plain(value: float | None, spec: IndicatorSpec) -> Cell:
     if value is None:
-        return ""
+        return None
     if spec.decimals == 0:
-        return str(round(value))
-    return f"{value:.{spec.decimals + (2 if spec.percent else 0)}f}"
+        return round(value)
+    return round(value, spec.decimals + (2 if spec.percent else 0))
 
 
-def render_indicators_csv(comparison: Comparison) -> str:
+def render_indicators_csv(comparison: Comparison, *, lang: Language = "fr") -> str:
     """Render the indicators: one row per indicator, one column per scenario, then ``best``.
 
-    Values are plain numbers (``.`` decimals, shares in [0, 1], empty when undefined);
-    ``best`` names the best columns, joined by ``|`` (empty when all tie or unranked).
+    ``indicator`` is the indicator's key, ``label`` its name in ``lang``. Values are
+    plain numbers (shares in [0, 1], empty when undefined); ``best`` names the best
+    columns, joined by ``|`` (empty when all tie or unranked).
     """
-    rows = [["indicator", *comparison.labels, "best"]]
-    for row in comparison.rows:
-        rows.append(
-            [
-                row.spec.key,
-                *(_plain(v, row.spec) for v in row.values),
-                "|".join(comparison.labels[i] for i in row.best),
-            ]
-        )
-    return _csv(rows)
+    header = [
+        *csv_header(("indicator", "label"), lang),
+        *comparison.labels,
+        *csv_header(("best",), lang),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            row.spec.key,
+            text(f"indicator.{row.spec.key}", lang),
+            *(_plain(v, row.spec) for v in row.values),
+            "|".join(comparison.labels[i] for i in row.best),
+        ]
+        for row in comparison.rows
+    ]
+    return render_csv(header, rows, lang)
 
 
 # --------------------------------------------------------------------------- charts
@@ -167,8 +167,20 @@ def _maps_svg(runs: Sequence[HorizonRun], lang: Language) -> Markup:
     top = max((max(r.indicators.visits_by_commune.values(), default=0) for r in runs), default=0)
     for ax, run in zip(axes, runs, strict=True):
         visits = run.indicators.visits_by_commune
-        never = [c for c in run.communes if visits.get(c.insee, 0) == 0]
+        excluded = set(run.indicators.excluded)
+        never = [c for c in run.communes if visits.get(c.insee, 0) == 0 and c.insee not in excluded]
         seen = [c for c in run.communes if visits.get(c.insee, 0) > 0]
+        out = [c for c in run.communes if c.insee in excluded]
+        if out:
+            ax.scatter(
+                [c.point.lon for c in out],
+                [c.point.lat for c in out],
+                s=14,
+                marker="x",
+                color="#bbbbbb",
+                linewidths=0.8,
+                label=text("report.excluded", lang),
+            )
         ax.scatter(
             [c.point.lon for c in never],
             [c.point.lat for c in never],
@@ -311,7 +323,14 @@ def render_report_html(
     for row in comparison.rows:
         if not groups or groups[-1][0] != text(f"report.group.{row.spec.group}", lang):
             groups.append((text(f"report.group.{row.spec.group}", lang), []))
-        cells = [(_value(v, row.spec, lang), i in row.best) for i, v in enumerate(row.values)]
+        cells = [
+            (
+                _value(v, row.spec, lang)
+                + (f" ({text('report.not_ranked_no_rate', lang)})" if i in row.unranked else ""),
+                i in row.best,
+            )
+            for i, v in enumerate(row.values)
+        ]
         groups[-1][1].append((text(f"indicator.{row.spec.key}", lang), cells))
     report = {
         "labels": comparison.labels,
@@ -332,10 +351,8 @@ def render_report_html(
             workers=workers,
             seconds=format_number(elapsed_s, lang, decimals=1),
         ),
-        "differences": [
-            (d.path, [text("report.absent", lang) if v is None else v for v in d.values])
-            for d in comparison.differences
-        ],
+        "differences": [(d.what, d.values) for d in comparison.differences],
+        "compared_to": text("report.compared_to", lang, first=comparison.labels[0]),
         "groups": groups,
         "warnings": sorted({w.partition(": ")[2] or w for run in runs for w in run.warnings}),
         "scatter": _scatter_svg(runs, lang),

@@ -283,7 +283,8 @@ def test_unavailable_unit_stays_home_that_day(territory: Territory) -> None:
 
 def test_plan_records_what_ended_each_search(territory: Territory) -> None:
     """The roster is proven optimal (bound = objective); the routing used its budget."""
-    plan = _plan(make_scenario(solver=FAST), territory, NEAR)
+    scenario = make_scenario(solver=FAST)
+    plan = _plan(scenario, territory, NEAR)
     search = plan.provenance.search
     assert search is not None
     assert (search.roster.method, search.roster.ended_by) == ("CP-SAT", "optimal")
@@ -293,14 +294,15 @@ def test_plan_records_what_ended_each_search(territory: Territory) -> None:
     assert search.routing.ended_by in ("solution_limit", "local_optimum")
     assert search.routing.work <= search.routing.work_limit == 100
     assert search.timed_out == ()
-    summary = plan_summary(plan, "fr", circuity=1.3)
+    summary = plan_summary(plan, scenario, "fr")
     assert "Recherche : équipes optimum prouvé" in summary
     assert "limite de temps" not in summary
 
 
 def test_time_limit_ending_is_said(territory: Territory) -> None:
     """A plan the wall clock ended says, in the summary, that it is machine-dependent."""
-    plan = _plan(make_scenario(solver=FAST), territory, NEAR)
+    scenario = make_scenario(solver=FAST)
+    plan = _plan(scenario, territory, NEAR)
     search = plan.provenance.search
     assert search is not None
     timed = search.model_copy(
@@ -310,7 +312,7 @@ def test_time_limit_ending_is_said(territory: Territory) -> None:
         update={"provenance": plan.provenance.model_copy(update={"search": timed})}
     )
     assert timed.timed_out == ("routing",)
-    lines = plan_summary(plan, "en", circuity=1.3).splitlines()
+    lines = plan_summary(plan, scenario, "en").splitlines()
     assert "routes STOPPED ON THE TIME LIMIT" in lines[-3]
     assert lines[-2].startswith("Warning: the time limit (solver.time_limit_s = 5 s) ended")
     assert "(routes)" in lines[-2]
@@ -323,12 +325,13 @@ def test_roster_out_of_budget_falls_back_to_a_greedy_roster(territory: Territory
     is still made, on the greedy roster, and says so.
     """
     solver = FAST.model_copy(update={"roster_work_limit": 1e-9})
-    plan = _plan(make_scenario(solver=solver), territory, NEAR)  # check_plan inside
+    scenario = make_scenario(solver=solver)
+    plan = _plan(scenario, territory, NEAR)  # check_plan inside
     search = plan.provenance.search
     assert search is not None
     assert (search.roster.method, search.roster.ended_by) == ("greedy", "work_limit")
     assert {t.unit_id for t in plan.tours} == {"bus", "tiny-house"}
-    assert "répartition simple" in plan_summary(plan, "fr", circuity=1.3)
+    assert "répartition simple" in plan_summary(plan, scenario, "fr")
 
 
 def test_skip_reason_names_staff_availability(territory: Territory) -> None:

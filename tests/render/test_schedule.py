@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from itinerant.plan import Plan
 from itinerant.render import RenderContext, render_plan_json, render_schedule_csv
-from itinerant.render.schedule import SCHEDULE_COLUMNS, neutralise_cell
+from itinerant.render.csv_format import column_keys, neutralise_cell, read_csv_text
+from itinerant.render.schedule import SCHEDULE_COLUMNS
 from itinerant.scenario import format_time
 
 
 def _rows(text: str) -> list[dict[str, str]]:
+    """Rows keyed by column key, whatever the language of the headers."""
     assert text.startswith("\ufeff")  # BOM: spreadsheets read the accents right
-    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    header, *rows = read_csv_text(text)
+    keys = column_keys(header)
+    assert tuple(keys) == SCHEDULE_COLUMNS
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def test_every_visit_once_with_planned_times(week_plan: Plan, week_context: RenderContext) -> None:
     rows = _rows(render_schedule_csv(week_plan, week_context))
-    assert tuple(rows[0]) == SCHEDULE_COLUMNS
     expected = [
         (t.date.isoformat(), t.unit_id, v.insee, v.arrival, v.session_start, v.session_end,
          v.departure, v.drive_min, v.distance_m)

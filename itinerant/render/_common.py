@@ -81,26 +81,35 @@ def tour_legs(plan: Plan, tour: Tour, context: RenderContext) -> list[Leg]:
     return legs
 
 
-def tour_line(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list[float]], bool]:
-    """One polyline for the whole tour, and whether it is approximate.
+def tour_track(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list[float]], bool]:
+    """Return the whole way driven, depot to depot, as ``[lat, lon]``, and if approximate.
 
-    A tour is drawn along the roads only when every leg has a road geometry; otherwise it
-    is the straight line through its stops, so that a drawing never mixes the two.
+    A tour follows the roads only when every leg has a road geometry; otherwise it is the
+    straight line through its stops, so that a track never mixes the two.
     """
     legs = tour_legs(plan, tour, context)
     approximate = any(leg.approximate for leg in legs)
     if approximate:
         places = tour_points(tour, context.depot.point)
-        if len(tour.visits) == 1:
-            # out and back on one straight segment: drawn twice, the two dash patterns
-            # would fill each other in and read as a solid (road) line
-            places = places[:2]
         return [[lat, lon] for _, (lat, lon) in places], True
     line: list[list[float]] = []
     for leg in legs:
         points = [[lat, lon] for lat, lon in leg.points]
         line.extend(points[1:] if line and points and points[0] == line[-1] else points)
     return line, False
+
+
+def tour_line(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list[float]], bool]:
+    """Return the tour's line to draw on a map or sketch, and whether it is approximate.
+
+    The :func:`tour_track`, except that an approximate out-and-back to one stop is drawn
+    once: drawn twice, the two dash patterns would fill each other in and read as a solid
+    (road) line.
+    """
+    line, approximate = tour_track(plan, tour, context)
+    if approximate and len(tour.visits) == 1:
+        return line[:2], True
+    return line, approximate
 
 
 def navigation_uri(point: Point, navigation: Navigation) -> str:

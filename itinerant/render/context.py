@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from itinerant.errors import TerritoryError
 from itinerant.scenario import Depot, Point
+from itinerant.territory import parse_outlines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +40,8 @@ class RenderContext:
         legs are then drawn as straight dashed lines labelled approximate. A tour with a
         missing leg is drawn straight too.
     outlines
-        GeoJSON ``FeatureCollection`` of commune outlines, property ``insee``, or ``None``.
+        GeoJSON ``FeatureCollection`` of commune outlines, property ``insee`` (and
+        ``name``, shown as labels), or ``None``.
     scores
         Demand score in [0, 1] by INSEE code, to shade outlines on the week map.
     commune_points
@@ -74,10 +75,15 @@ class RenderContext:
         outlines: Mapping[str, Any] | None = None,
         scores: Mapping[str, float] | None = None,
     ) -> RenderContext:
-        """Build the context from a scenario (depot, staff names, circuity) and its territory."""
+        """Build the context from a scenario (depot, staff names, circuity) and its territory.
+
+        Without ``outlines``, the territory's own (bundled) outlines are used.
+        """
         points: dict[str, Point] = {}
         if territory is not None:
             points = {c.insee: c.point for c in territory.communes}
+            if outlines is None:
+                outlines = territory.outlines
         return cls(
             depot=scenario.depot,
             staff_names={m.id: m.name for m in scenario.staff},
@@ -102,17 +108,8 @@ def read_outlines(path: Path) -> dict[str, Any]:
         When the file cannot be read or is not a FeatureCollection with ``insee`` codes.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot read commune outlines: {exc}"
         raise TerritoryError(msg) from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        msg = f"{path}: not a GeoJSON FeatureCollection"
-        raise TerritoryError(msg)
-    features = data.get("features")
-    if not isinstance(features, list) or not all(
-        isinstance(f, dict) and "insee" in (f.get("properties") or {}) for f in features
-    ):
-        msg = f"{path}: every feature needs an 'insee' property"
-        raise TerritoryError(msg)
-    return data
+    return parse_outlines(text, source=str(path))

@@ -1,12 +1,13 @@
-"""Helpers shared by the renderers: file names, legs and their geometry, colours, QR targets."""
+"""Helpers shared by the renderers: file names, legs, outlines, colours, QR targets."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -110,6 +111,39 @@ def tour_line(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list
     if approximate and len(tour.visits) == 1:
         return line[:2], True
     return line, approximate
+
+
+def _outer_rings(geometry: Mapping[str, Any]) -> list[Sequence[Sequence[float]]]:
+    coords = geometry.get("coordinates") or []
+    polygons = coords if geometry.get("type") == "MultiPolygon" else [coords]
+    return [polygon[0] for polygon in polygons if polygon and len(polygon[0]) >= 3]
+
+
+def _ring_moments(ring: Sequence[Sequence[float]]) -> tuple[float, float, float]:
+    """Signed area and first moments (x, y) of a lon/lat ring (shoelace formula)."""
+    area = cx = cy = 0.0
+    for (x0, y0, *_), (x1, y1, *_) in itertools.pairwise([*ring, ring[0]]):
+        cross = x0 * y1 - x1 * y0
+        area += cross / 2
+        cx += (x0 + x1) * cross / 6
+        cy += (y0 + y1) * cross / 6
+    return area, cx, cy
+
+
+def outline_area(geometry: Mapping[str, Any]) -> float:
+    """Area of a GeoJSON (Multi)Polygon in square degrees: only to rank outlines by size."""
+    return sum(abs(_ring_moments(ring)[0]) for ring in _outer_rings(geometry))
+
+
+def outline_centre(geometry: Mapping[str, Any]) -> list[float] | None:
+    """Centroid ``[lat, lon]`` of a (Multi)Polygon's largest part, where to write its name."""
+    rings = _outer_rings(geometry)
+    if not rings:
+        return None
+    area, cx, cy = max((_ring_moments(ring) for ring in rings), key=lambda m: abs(m[0]))
+    if area == 0:
+        return None
+    return [round(cy / area, 6), round(cx / area, 6)]
 
 
 def navigation_uri(point: Point, navigation: Navigation) -> str:

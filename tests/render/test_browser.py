@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from itinerant.plan import Plan
-from itinerant.render import RenderContext, render_tour_map, render_week_map
+from itinerant.render import RenderContext, render_tour_map, render_week_html, render_week_map
+from itinerant.scenario import Scenario
+from itinerant.territory import Territory
 
 CHROMIUM = next((p for n in ("chromium", "chromium-browser") if (p := shutil.which(n))), None)
 pytestmark = pytest.mark.skipif(
@@ -160,3 +162,55 @@ def test_phone_window_keeps_the_map_clear(
     assert wide["control_expanded"] is True
     assert wide["legend_open"] is True
     assert len(wide["labels"]) > len(labels) / 2
+
+
+# Measures, in each route sketch, the boxes the browser really draws (SVG getBBox).
+SKETCH_PROBE = """<script>
+window.addEventListener('load', function () {
+  function box(el) { var b = el.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; }
+  var sketches = Array.from(document.querySelectorAll('svg.sketch')).map(function (svg) {
+    var view = svg.viewBox.baseVal;
+    return {
+      frame: [0, 0, view.width, view.height],
+      labels: Array.from(svg.querySelectorAll('text.l:not(.h), text.o')).map(function (t) {
+        return {name: t.textContent, box: box(t)}; }),
+      depot: box(svg.querySelector('rect[fill="#000"]')),
+      stops: Array.from(svg.querySelectorAll('circle.n')).map(box),
+      scale: box(svg.querySelector('g.scale')),
+      north: box(svg.querySelector('g.north'))
+    };
+  });
+  var pre = document.createElement('pre'); pre.id = 'probe';
+  pre.textContent = JSON.stringify(sketches);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_sketch_labels_clear_the_markers_scale_and_frame(
+    week_plan: Plan, week_scenario: Scenario, territory: Territory, tmp_path: Path
+) -> None:
+    """On every sheet of the week, each name the browser draws stays inside the frame and
+    off the depot, the stops, the scale bar, the north arrow and the other names."""
+    context = RenderContext.from_scenario(week_scenario, territory)  # bundled outlines
+    page = render_week_html(week_plan, context)
+    path = tmp_path / "sheets.html"
+    path.write_text(page.replace("<head>", "<head>" + SKETCH_PROBE, 1), encoding="utf-8")
+    dom = _chromium(tmp_path, "--dump-dom", path.as_uri())
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert match is not None, dom[-2000:]
+    sketches = json.loads(match.group(1).replace("&quot;", '"'))
+    assert len(sketches) == len(week_plan.tours)
+    for sketch, tour in zip(sketches, week_plan.tours, strict=True):
+        names = [label["name"] for label in sketch["labels"]]
+        assert context.depot.name in names
+        assert all(v.commune_name in names for v in tour.visits)
+        assert len(names) > len(tour.visits) + 3  # neighbouring communes named too
+        frame = sketch["frame"]
+        obstacles = [sketch["depot"], sketch["scale"], sketch["north"], *sketch["stops"]]
+        boxes = [label["box"] for label in sketch["labels"]]
+        for i, (name, b) in enumerate(zip(names, boxes, strict=True)):
+            inside = frame[0] <= b[0] <= b[2] <= frame[2] and frame[1] <= b[1] <= b[3] <= frame[3]
+            assert inside, name  # not cut at the frame
+            assert not any(_overlap(b, o) for o in obstacles), name
+            assert not any(_overlap(b, o) for o in boxes[i + 1 :]), name

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from itinerant.errors import TerritoryError
 from itinerant.scenario import (
     WEEKDAYS,
+    Contact,
     DateOrRange,
     Point,
     Scenario,
@@ -121,6 +122,7 @@ class Stop(BaseModel):
     venue_name: str
     address: str
     point: Point
+    contact: Contact | None = None
     windows: dict[Weekday, tuple[TimeWindow, ...]]
     closures: tuple[DateOrRange, ...] = ()
     units: tuple[str, ...] = Field(description="unit ids allowed here")
@@ -170,6 +172,7 @@ def _stop(
         venue_name=venue.name if venue is not None else _default_venue_name(commune),
         address=venue.address if venue is not None else commune.town_hall_address,
         point=venue.point if venue is not None else commune.point,
+        contact=rule.contact,
         windows=rule.windows if rule.windows is not None else defaults.windows,
         closures=rule.closures,
         units=tuple(u for u in unit_ids if allowed is None or u in allowed),

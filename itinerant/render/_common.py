@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from itinerant.i18n import text
+
 if TYPE_CHECKING:
+    from itinerant.i18n import Language
     from itinerant.plan import Plan, Tour
     from itinerant.render.context import Navigation, RenderContext
-    from itinerant.scenario import Point
+    from itinerant.scenario import Contact, Point
 
 DEPOT_ID = "depot"
 
@@ -160,6 +163,17 @@ def navigation_uri(point: Point, navigation: Navigation) -> str:
     return f"geo:{lat},{lon}?q={lat},{lon}"
 
 
+def tel_uri(phone: str) -> str:
+    """``tel:`` URI of a phone number as written (RFC 3966: digits and a leading ``+``)."""
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def contact_text(contact: Contact, lang: Language) -> str:
+    """One line for a contact: ``Secrétariat — tél. 03 21 ...`` (the name if any)."""
+    phone = text("contact.phone", lang, phone=contact.phone)
+    return f"{contact.name} — {phone}" if contact.name else phone
+
+
 def visit_key(plan: Plan, owner: str, tour: Tour, index: int) -> str:
     """Return a stable identifier of a visit in a calendar, from the plan's content.
 
@@ -179,6 +193,16 @@ def visit_key(plan: Plan, owner: str, tour: Tour, index: int) -> str:
             str(visit.stay_day),
         )
     )
+    return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def day_key(plan: Plan, owner: str, tour: Tour) -> str:
+    """Return a stable identifier of a working day in a calendar (owner and date).
+
+    Like :func:`visit_key`: a re-planned week updates the day's event, even when its
+    owner moved to another unit that day.
+    """
+    raw = f"{plan.provenance.scenario_name}|{plan.week}|{owner}|{tour.date.isoformat()}"
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["render_route_sketch"]
 
-WIDTH, HEIGHT = 680.0, 360.0
+WIDTH, HEIGHT = 680.0, 300.0
 _MARGIN = 28.0
 _MIN_SPAN_KM = 6.0
 _KM_PER_DEG = 111.32

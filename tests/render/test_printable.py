@@ -122,6 +122,7 @@ def test_sheets_say_who_to_call(week_plan: Plan, contacts_context: RenderContext
         assert (stop_contact in sheet) == (tour is first)
     assert EVIL not in str(sections)
     reader = PdfReader(io.BytesIO(render_week_pdf(week_plan, contacts_context)))
+    assert len(reader.pages) == len(week_plan.tours)  # the contacts still fit on one page
     content = reader.pages[0].extract_text()
     assert "03 53 01 00 10" in content
     assert "03 53 01 00 20" in content

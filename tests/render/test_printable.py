@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 
 import pytest
 from markupsafe import escape
@@ -134,3 +136,15 @@ def test_a_sheet_without_coordinator_says_where_to_set_it(
     sheet = render_sheet_html(week_plan, week_plan.tours[0], week_context)
     assert "contacts.coordinator" in sheet
     assert "En cas de retard" not in sheet  # no line set: none printed
+
+
+def test_weasyprint_finds_every_library_it_asks_for() -> None:
+    """No "HarfBuzz-Subset will be required" warning (scripts/install-system-deps.sh)."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", "import weasyprint"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-1000:]

@@ -583,6 +583,24 @@ _TEXT: dict[str, dict[str, str]] = {
         "output is marked approximate. Run `itinerant network fetch` when online, or set "
         "network.path to an OSM extract.",
     },
+    # who to call, on the sheets and in the staff calendars; the working-day events (#13)
+    "colon": {"fr": "\u00a0: ", "en": ": "},
+    "contact.coordinator": {"fr": "Coordination", "en": "Coordinator"},
+    "contact.no_coordinator": {
+        "fr": "non indiquée (à renseigner dans le scénario : contacts.coordinator)",
+        "en": "not given (set contacts.coordinator in the scenario)",
+    },
+    "contact.delay_or_breakdown": {
+        "fr": "En cas de retard ou de panne",
+        "en": "If late or broken down",
+    },
+    "contact.on_site": {"fr": "Contact sur place", "en": "On-site contact"},
+    "contact.phone": {"fr": "tél. {phone}", "en": "tel. {phone}"},
+    "calendar.day_summary": {"fr": "{unit} : {communes}", "en": "{unit}: {communes}"},
+    "calendar.stop_line": {
+        "fr": "{rank}. {venue}, {commune} : arrivée {arrival}, séance {start} – {end}",
+        "en": "{rank}. {venue}, {commune}: arrive {arrival}, session {start} – {end}",
+    },
 }
 
 

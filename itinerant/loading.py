@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from itinerant.errors import ScenarioError, TerritoryError
 from itinerant.plan import Plan
 from itinerant.scenario import Period, Point, Scenario, TerritoryRef, format_time
-from itinerant.territory import Commune, Territory
+from itinerant.territory import Commune, Territory, parse_outlines
 
 __all__ = [
     "BUNDLED_TERRITORIES",
@@ -35,9 +35,14 @@ __all__ = [
 ]
 
 BUNDLED_TERRITORIES = {
-    "7-vallees": ("communes_7vallees.csv", "CC des 7 Vallées (Pas-de-Calais)", 0.214),
+    "7-vallees": (
+        "communes_7vallees.csv",
+        "communes_7vallees.geojson",
+        "CC des 7 Vallées (Pas-de-Calais)",
+        0.214,
+    ),
 }
-"""Bundled territories: name -> (file in itinerant/data, title, illectronism rate)."""
+"""Bundled territories: name -> (communes and outlines in itinerant/data, title, rate)."""
 
 Loc = tuple[str | int, ...]
 
@@ -317,18 +322,24 @@ def load_territory(
 def load_bundled_territory(name: str) -> Territory:
     """Load a territory shipped with the package (see ``itinerant/data/README.md``)."""
     try:
-        filename, title, rate = BUNDLED_TERRITORIES[name]
+        filename, outlines_name, title, rate = BUNDLED_TERRITORIES[name]
     except KeyError:
         known = ", ".join(sorted(BUNDLED_TERRITORIES))
         msg = f"unknown territory {name!r} (bundled: {known})"
         raise TerritoryError(msg) from None
-    text = resources.files("itinerant.data").joinpath(filename).read_text(encoding="utf-8")
+    data = resources.files("itinerant.data")
+    text = data.joinpath(filename).read_text(encoding="utf-8")
     communes = parse_communes_csv(text, source=f"itinerant/data/{filename}")
+    outlines = parse_outlines(
+        data.joinpath(outlines_name).read_text(encoding="utf-8"),
+        source=f"itinerant/data/{outlines_name}",
+    )
     return Territory(
         name=title,
         communes=communes,
         illectronism_rate=rate,
         source=f"bundled {filename} (INSEE, DGCL, DILA, IGN; Licence Ouverte)",
+        outlines=outlines,
     )
 
 
@@ -341,7 +352,8 @@ def parse_communes_csv(
     """Parse a communes table (columns insee, name, population, lat, lon, optional extras).
 
     Optional columns: ``town_hall_address``, ``postal_code``, ``insee_2026``/``name_2026``
-    (the current commune), ``area_km2``. Every bad row is reported at once, including
+    (the current commune), ``area_km2``, ``coord_source`` (``contour_centroid...``: the
+    point is the commune's centroid, not its town hall). Every bad row is reported at once, including
     points whose lat and lon look swapped (far from the other communes or from ``depot``,
     but close once swapped).
     """
@@ -381,6 +393,9 @@ def parse_communes_csv(
                 name=row["name"],
                 population=int(population),
                 point=Point(lat=lat, lon=lon),
+                point_kind=(
+                    "centroid" if row.get("coord_source", "").startswith("contour") else "town_hall"
+                ),
                 town_hall_address=row.get("town_hall_address", ""),
                 postal_code=row.get("postal_code", ""),
                 current_insee=row.get("insee_2026") or insee,

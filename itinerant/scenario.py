@@ -30,6 +30,8 @@ from pydantic_core import PydanticCustomError
 
 __all__ = [
     "WEEKDAYS",
+    "Contact",
+    "Contacts",
     "CrewRole",
     "DemandModel",
     "Depot",
@@ -142,6 +144,40 @@ OutputPath = Annotated[Path, AfterValidator(_resolve_path_soft)]
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
+
+
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]*$")
+
+
+def _check_phone(value: str) -> str:
+    text = " ".join(value.split())
+    if not _PHONE_RE.match(text) or sum(ch.isdigit() for ch in text) < 2:
+        raise PydanticCustomError(
+            "phone", "is not a phone number (digits, spaces, '.', '-', a leading '+')"
+        )
+    return text
+
+
+Phone = Annotated[str, AfterValidator(_check_phone)]
+"""A phone number as it is written (``03 21 86 00 00``, ``+33 3 21 86 00 00``)."""
+
+
+class Contact(_Model):
+    """Someone to call: a name (or role) and a phone number."""
+
+    name: str = Field(default="", max_length=120, description="who answers, e.g. 'Secrétariat'")
+    phone: Phone
+
+
+class Contacts(_Model):
+    """Who to call on the road, printed on every itinerary."""
+
+    coordinator: Contact | None = Field(default=None, description="the tours' coordinator")
+    delay_or_breakdown: str = Field(
+        default="",
+        max_length=300,
+        description="what to do when late or broken down (one short line on every sheet)",
     )
 
 
@@ -432,6 +468,7 @@ class Staff(_Model):
     cost_per_hour: float = Field(
         default=0.0, ge=0, le=1000, description="employer cost per hour worked, for comparisons"
     )
+    phone: Phone | None = Field(default=None, description="printed on the crew's sheets")
 
 
 class Venue(_Model):
@@ -475,6 +512,9 @@ class StopRule(_Model):
 
     commune: str = Field(min_length=1, description="INSEE code or commune name")
     venue: Venue | None = None
+    contact: Contact | None = Field(
+        default=None, description="who to call at the stop (venue or town hall)"
+    )
     windows: WeeklyWindows | None = None
     closures: tuple[DateOrRange, ...] = ()
     units: tuple[str, ...] | None = None
@@ -667,6 +707,7 @@ class Scenario(_Model):
     language: Literal["fr", "en"] = "fr"
     territory: TerritoryRef = TerritoryRef()
     depot: Depot
+    contacts: Contacts = Contacts()
     period: Period = Period()
     units: tuple[Unit, ...] = Field(min_length=1)
     staff: tuple[Staff, ...] = Field(min_length=1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from itinerant.errors import TerritoryError
 from itinerant.scenario import (
     WEEKDAYS,
+    Contact,
     DateOrRange,
     Point,
     Scenario,
@@ -22,7 +25,16 @@ from itinerant.scenario import (
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["Commune", "Stop", "Territory", "build_stops", "normalise_name"]
+__all__ = [
+    "Commune",
+    "Stop",
+    "Territory",
+    "build_stops",
+    "centre_name",
+    "normalise_name",
+    "parse_outlines",
+    "town_hall_name",
+]
 
 
 class Commune(BaseModel):
@@ -34,6 +46,9 @@ class Commune(BaseModel):
     name: str = Field(min_length=1)
     population: int = Field(ge=0)
     point: Point = Field(description="town hall (or contour centroid)")
+    point_kind: Literal["town_hall", "centroid"] = Field(
+        default="town_hall", description="what the point is: the town hall, or the centroid"
+    )
     town_hall_address: str = ""
     postal_code: str = ""
     current_insee: str = Field(description="INSEE code of the commune it belongs to today")
@@ -50,6 +65,11 @@ class Territory(BaseModel):
     communes: tuple[Commune, ...] = Field(min_length=1)
     illectronism_rate: float = Field(default=0.214, ge=0, le=1)
     source: str = Field(default="", description="where the table comes from")
+    outlines: dict[str, Any] | None = Field(
+        default=None,
+        repr=False,
+        description="GeoJSON FeatureCollection of commune outlines (property insee), for maps",
+    )
 
     def find(self, key: str) -> Commune | None:
         """Find a commune by INSEE code or by name (case and accents ignored)."""
@@ -102,6 +122,7 @@ class Stop(BaseModel):
     venue_name: str
     address: str
     point: Point
+    contact: Contact | None = None
     windows: dict[Weekday, tuple[TimeWindow, ...]]
     closures: tuple[DateOrRange, ...] = ()
     units: tuple[str, ...] = Field(description="unit ids allowed here")
@@ -148,9 +169,10 @@ def _stop(
         insee=commune.insee,
         commune_name=commune.name,
         population=commune.population,
-        venue_name=venue.name if venue is not None else town_hall_name(commune.name),
+        venue_name=venue.name if venue is not None else _default_venue_name(commune),
         address=venue.address if venue is not None else commune.town_hall_address,
         point=venue.point if venue is not None else commune.point,
+        contact=rule.contact,
         windows=rule.windows if rule.windows is not None else defaults.windows,
         closures=rule.closures,
         units=tuple(u for u in unit_ids if allowed is None or u in allowed),
@@ -172,3 +194,41 @@ def town_hall_name(commune_name: str) -> str:
     """French name of a commune's town hall, with elision: ``Mairie d'Aix-en-Issart``."""
     elided = commune_name[:1].upper() in "AEIOUYÉÈÊÂÎÔ"
     return f"Mairie d'{commune_name}" if elided else f"Mairie de {commune_name}"
+
+
+def centre_name(commune_name: str) -> str:
+    """Name of a stop placed at a commune's centroid: it is no building, say so."""
+    elided = commune_name[:1].upper() in "AEIOUYÉÈÊÂÎÔ"
+    where = f"d'{commune_name}" if elided else f"de {commune_name}"
+    return f"Centre {where} (point approximatif)"
+
+
+def _default_venue_name(commune: Commune) -> str:
+    if commune.point_kind == "centroid":
+        return centre_name(commune.name)
+    return town_hall_name(commune.name)
+
+
+def parse_outlines(text: str, *, source: str) -> dict[str, Any]:
+    """Parse a GeoJSON ``FeatureCollection`` of commune outlines (property ``insee``).
+
+    Raises
+    ------
+    TerritoryError
+        When the text is not JSON, not a FeatureCollection, or a feature has no ``insee``.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        msg = f"{source}: cannot read commune outlines: {exc}"
+        raise TerritoryError(msg) from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        msg = f"{source}: not a GeoJSON FeatureCollection"
+        raise TerritoryError(msg)
+    features = data.get("features")
+    if not isinstance(features, list) or not all(
+        isinstance(f, dict) and "insee" in (f.get("properties") or {}) for f in features
+    ):
+        msg = f"{source}: every feature needs an 'insee' property"
+        raise TerritoryError(msg)
+    return data

@@ -2,6 +2,8 @@
 # Install the Debian packages itinerant needs beyond Python wheels; idempotent and quiet.
 #
 #   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout (PDF itineraries)
+#   libharfbuzz-subset0               WeasyPrint's font subsetting (without it, every first
+#                                     import warns "HarfBuzz-Subset will be required")
 #   fonts-dejavu-core                 a font with French glyphs and U+202F for the PDF
 # With --test, also what the test suite needs:
 #   chromium                          headless browser test of the maps (tests/render)
@@ -9,7 +11,7 @@
 #
 # Runs apt-get only when a package is missing; needs root (or sudo) then.
 set -euo pipefail
-PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
     PACKAGES+=(chromium poppler-utils)
 fi

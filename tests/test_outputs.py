@@ -6,8 +6,10 @@ import multiprocessing
 import os
 import random
 import signal
-import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,9 +55,37 @@ def _version(name: str, count: int) -> dict[str, str | bytes]:
     return files
 
 
-def _publisher(folder: str) -> None:
-    """Child process: publish two versions in turn, forever (until killed)."""
-    versions = [_version("A", 120), _version("B", 80)]
+_STEPS = ("fsync", "replace", "rename", "unlink", "rmdir")
+"""The file-system calls of a publication the kill test counts (and may be killed after)."""
+
+
+def _publisher(folder: str, kill_after: int, report: Connection) -> None:
+    """Child process: publish two versions in turn; stop dead after ``kill_after`` steps.
+
+    Each step is one file-system call of :func:`write_outputs` (or its atomic exchange).
+    After the chosen step the child tells the parent and waits to be killed, so that the
+    kill falls at a point fixed by what the writer has done, not by the clock.
+    """
+    from itinerant import outputs
+
+    done = 0
+
+    def counted(call: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*args: Any, **kwargs: Any) -> Any:
+            nonlocal done
+            result = call(*args, **kwargs)
+            done += 1
+            if done == kill_after:
+                report.send(done)
+                signal.pause()  # the parent's SIGKILL ends the process here
+            return result
+
+        return step
+
+    for name in _STEPS:
+        setattr(os, name, counted(getattr(os, name)))
+    setattr(outputs, "_exchange", counted(outputs._exchange))  # noqa: B010
+    versions = [_version("B", 80), _version("A", 120)]
     turn = 0
     while True:
         write_outputs(Path(folder), versions[turn % 2])
@@ -75,19 +105,33 @@ def _check_whole(folder: Path) -> str:
 
 
 def test_a_run_killed_while_publishing_leaves_one_whole_version(tmp_path: Path) -> None:
-    """SIGKILL a process at random moments while it replaces the outputs: never a mix."""
+    """SIGKILL a process at chosen steps while it replaces the outputs: never a mix.
+
+    The writer reports when it has made the chosen number of file-system calls and the
+    kill follows: the same seed kills at the same points on any machine, however loaded.
+    """
     folder = tmp_path / "2026-W49"
     write_outputs(folder, _version("A", 120))
     context = multiprocessing.get_context("fork")
+    # publishing B takes 291 steps (an fsync and a rename per file, the exchange,
+    # removing A's 122 old files) and A then 331: kills fall anywhere in the two
+    last_step = 291 + 331
     rng = random.Random(7)
     seen = set()
     for _ in range(25):
-        child = context.Process(target=_publisher, args=(str(folder),))
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_publisher, args=(str(folder), rng.randint(1, last_step), send)
+        )
         child.start()
-        time.sleep(rng.uniform(0.05, 0.4))
+        send.close()
+        # a hang (the writer never gets there) fails here; nothing waits on a clock
+        assert receive.poll(timeout=120), "the writer never reached the chosen step"
+        receive.recv()
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
         child.join()
+        assert child.exitcode == -signal.SIGKILL
         write_outputs(tmp_path / "other", {"x": "y"})  # any later run tidies up the parent
         seen.add(_check_whole(folder))
     assert seen == {"A", "B"}, "the kills should fall on both versions"

@@ -311,3 +311,39 @@ def test_bundled_scenario_documents_every_field() -> None:
         if not re.search(rf"\b{re.escape(name)}\b", where):
             missing.append(path)
     assert not missing, f"not documented in {BUNDLED.name}: {missing}"
+
+
+def test_contacts_are_read_and_a_bad_phone_is_named(tmp_path: Path) -> None:
+    scenario, territory = load_scenario(BUNDLED)
+    assert scenario.contacts.coordinator is not None
+    assert scenario.contacts.coordinator.phone == "03 53 01 00 10"
+    assert "panne" in scenario.contacts.delay_or_breakdown.lower()
+    assert all(person.phone for person in scenario.staff)
+    beaurainville = next(s for s in build_stops(scenario, territory) if s.insee == "62100")
+    assert beaurainville.contact is not None
+    assert beaurainville.contact.phone == "03 53 01 00 22"
+    path = write_variant(tmp_path, 'phone: "06 39 98 00 02"', 'phone: "julien@example.org"')
+    problems = problems_of(path)
+    assert any(
+        "staff[1].phone: 'julien@example.org' is not a phone number" in line for line in problems
+    ), problems
+
+
+def test_centroid_stops_say_what_the_point_is() -> None:
+    """Seven communes have no town-hall point: their stop is not called a town hall."""
+    scenario, territory = load_scenario(BUNDLED)
+    stops = {s.insee: s for s in build_stops(scenario, territory)}
+    centroids = [c for c in territory.communes if c.point_kind == "centroid"]
+    assert sorted(c.name for c in centroids) == [
+        "Huby-Saint-Leu",
+        "Marconne",
+        "Rollancourt",
+        "Saint-Denœux",
+        "Saint-Georges",
+        "Saint-Rémy-au-Bois",
+        "Sainte-Austreberthe",
+    ]
+    for commune in centroids:
+        assert stops[commune.insee].venue_name == f"Centre de {commune.name} (point approximatif)"
+        assert stops[commune.insee].point == commune.point
+    assert stops["62018"].venue_name == "Mairie d'Aix-en-Issart"  # a town-hall point

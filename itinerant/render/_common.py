@@ -1,19 +1,23 @@
-"""Helpers shared by the renderers: file names, legs and their geometry, colours, QR targets."""
+"""Helpers shared by the renderers: file names, legs, outlines, colours, QR targets."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from itinerant.i18n import text
+
 if TYPE_CHECKING:
+    from itinerant.i18n import Language
     from itinerant.plan import Plan, Tour
     from itinerant.render.context import Navigation, RenderContext
-    from itinerant.scenario import Point
+    from itinerant.scenario import Contact, Point
 
 DEPOT_ID = "depot"
 
@@ -81,26 +85,68 @@ def tour_legs(plan: Plan, tour: Tour, context: RenderContext) -> list[Leg]:
     return legs
 
 
-def tour_line(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list[float]], bool]:
-    """One polyline for the whole tour, and whether it is approximate.
+def tour_track(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list[float]], bool]:
+    """Return the whole way driven, depot to depot, as ``[lat, lon]``, and if approximate.
 
-    A tour is drawn along the roads only when every leg has a road geometry; otherwise it
-    is the straight line through its stops, so that a drawing never mixes the two.
+    A tour follows the roads only when every leg has a road geometry; otherwise it is the
+    straight line through its stops, so that a track never mixes the two.
     """
     legs = tour_legs(plan, tour, context)
     approximate = any(leg.approximate for leg in legs)
     if approximate:
         places = tour_points(tour, context.depot.point)
-        if len(tour.visits) == 1:
-            # out and back on one straight segment: drawn twice, the two dash patterns
-            # would fill each other in and read as a solid (road) line
-            places = places[:2]
         return [[lat, lon] for _, (lat, lon) in places], True
     line: list[list[float]] = []
     for leg in legs:
         points = [[lat, lon] for lat, lon in leg.points]
         line.extend(points[1:] if line and points and points[0] == line[-1] else points)
     return line, False
+
+
+def tour_line(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[list[float]], bool]:
+    """Return the tour's line to draw on a map or sketch, and whether it is approximate.
+
+    The :func:`tour_track`, except that an approximate out-and-back to one stop is drawn
+    once: drawn twice, the two dash patterns would fill each other in and read as a solid
+    (road) line.
+    """
+    line, approximate = tour_track(plan, tour, context)
+    if approximate and len(tour.visits) == 1:
+        return line[:2], True
+    return line, approximate
+
+
+def _outer_rings(geometry: Mapping[str, Any]) -> list[Sequence[Sequence[float]]]:
+    coords = geometry.get("coordinates") or []
+    polygons = coords if geometry.get("type") == "MultiPolygon" else [coords]
+    return [polygon[0] for polygon in polygons if polygon and len(polygon[0]) >= 3]
+
+
+def _ring_moments(ring: Sequence[Sequence[float]]) -> tuple[float, float, float]:
+    """Signed area and first moments (x, y) of a lon/lat ring (shoelace formula)."""
+    area = cx = cy = 0.0
+    for (x0, y0, *_), (x1, y1, *_) in itertools.pairwise([*ring, ring[0]]):
+        cross = x0 * y1 - x1 * y0
+        area += cross / 2
+        cx += (x0 + x1) * cross / 6
+        cy += (y0 + y1) * cross / 6
+    return area, cx, cy
+
+
+def outline_area(geometry: Mapping[str, Any]) -> float:
+    """Area of a GeoJSON (Multi)Polygon in square degrees: only to rank outlines by size."""
+    return sum(abs(_ring_moments(ring)[0]) for ring in _outer_rings(geometry))
+
+
+def outline_centre(geometry: Mapping[str, Any]) -> list[float] | None:
+    """Centroid ``[lat, lon]`` of a (Multi)Polygon's largest part, where to write its name."""
+    rings = _outer_rings(geometry)
+    if not rings:
+        return None
+    area, cx, cy = max((_ring_moments(ring) for ring in rings), key=lambda m: abs(m[0]))
+    if area == 0:
+        return None
+    return [round(cy / area, 6), round(cx / area, 6)]
 
 
 def navigation_uri(point: Point, navigation: Navigation) -> str:
@@ -115,6 +161,17 @@ def navigation_uri(point: Point, navigation: Navigation) -> str:
     if navigation == "google":
         return f"https://www.google.com/maps/dir/?api=1&destination={lat}%2C{lon}"
     return f"geo:{lat},{lon}?q={lat},{lon}"
+
+
+def tel_uri(phone: str) -> str:
+    """``tel:`` URI of a phone number as written (RFC 3966: digits and a leading ``+``)."""
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def contact_text(contact: Contact, lang: Language) -> str:
+    """One line for a contact: ``Secrétariat — tél. 03 21 ...`` (the name if any)."""
+    phone = text("contact.phone", lang, phone=contact.phone)
+    return f"{contact.name} — {phone}" if contact.name else phone
 
 
 def visit_key(plan: Plan, owner: str, tour: Tour, index: int) -> str:
@@ -136,6 +193,16 @@ def visit_key(plan: Plan, owner: str, tour: Tour, index: int) -> str:
             str(visit.stay_day),
         )
     )
+    return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def day_key(plan: Plan, owner: str, tour: Tour) -> str:
+    """Return a stable identifier of a working day in a calendar (owner and date).
+
+    Like :func:`visit_key`: a re-planned week updates the day's event, even when its
+    owner moved to another unit that day.
+    """
+    raw = f"{plan.provenance.scenario_name}|{plan.week}|{owner}|{tour.date.isoformat()}"
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 

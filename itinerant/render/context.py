@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from itinerant.errors import TerritoryError
-from itinerant.scenario import Depot, Point
+from itinerant.scenario import Contact, Depot, Point
+from itinerant.territory import parse_outlines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,7 +40,8 @@ class RenderContext:
         legs are then drawn as straight dashed lines labelled approximate. A tour with a
         missing leg is drawn straight too.
     outlines
-        GeoJSON ``FeatureCollection`` of commune outlines, property ``insee``, or ``None``.
+        GeoJSON ``FeatureCollection`` of commune outlines, property ``insee`` (and
+        ``name``, shown as labels), or ``None``.
     scores
         Demand score in [0, 1] by INSEE code, to shade outlines on the week map.
     commune_points
@@ -52,6 +53,14 @@ class RenderContext:
         resolve it) or ``google`` (an https Google Maps directions URL, works on iPhones).
     online_tiles
         Offer OpenStreetMap web tiles as an optional base layer of the maps.
+    coordinator
+        Who the crews call (printed on every sheet and in the staff calendars).
+    delay_or_breakdown
+        What to do when late or broken down: one short line on every sheet.
+    staff_phones
+        Phone number by staff id, printed next to the crew's names.
+    stop_contacts
+        Who to call at a stop, by stop id (the commune's INSEE code).
     """
 
     depot: Depot
@@ -63,6 +72,10 @@ class RenderContext:
     circuity: float = 1.3
     navigation: Navigation = "geo"
     online_tiles: bool = True
+    coordinator: Contact | None = None
+    delay_or_breakdown: str = ""
+    staff_phones: Mapping[str, str] = field(default_factory=dict)
+    stop_contacts: Mapping[str, Contact] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(
@@ -74,10 +87,20 @@ class RenderContext:
         outlines: Mapping[str, Any] | None = None,
         scores: Mapping[str, float] | None = None,
     ) -> RenderContext:
-        """Build the context from a scenario (depot, staff names, circuity) and its territory."""
+        """Build the context from a scenario (depot, staff, contacts, circuity) and territory.
+
+        Without ``outlines``, the territory's own (bundled) outlines are used.
+        """
         points: dict[str, Point] = {}
+        contacts: dict[str, Contact] = {}
         if territory is not None:
             points = {c.insee: c.point for c in territory.communes}
+            if outlines is None:
+                outlines = territory.outlines
+            for rule in scenario.communes:
+                commune = territory.find(rule.commune)
+                if commune is not None and rule.contact is not None:
+                    contacts[commune.insee] = rule.contact
         return cls(
             depot=scenario.depot,
             staff_names={m.id: m.name for m in scenario.staff},
@@ -86,6 +109,10 @@ class RenderContext:
             scores=scores,
             commune_points=points,
             circuity=scenario.network.circuity,
+            coordinator=scenario.contacts.coordinator,
+            delay_or_breakdown=scenario.contacts.delay_or_breakdown,
+            staff_phones={m.id: m.phone for m in scenario.staff if m.phone is not None},
+            stop_contacts=contacts,
         )
 
     def staff_name(self, staff_id: str) -> str:
@@ -102,17 +129,8 @@ def read_outlines(path: Path) -> dict[str, Any]:
         When the file cannot be read or is not a FeatureCollection with ``insee`` codes.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot read commune outlines: {exc}"
         raise TerritoryError(msg) from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        msg = f"{path}: not a GeoJSON FeatureCollection"
-        raise TerritoryError(msg)
-    features = data.get("features")
-    if not isinstance(features, list) or not all(
-        isinstance(f, dict) and "insee" in (f.get("properties") or {}) for f in features
-    ):
-        msg = f"{path}: every feature needs an 'insee' property"
-        raise TerritoryError(msg)
-    return data
+    return parse_outlines(text, source=str(path))

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from itinerant.i18n import format_clock, format_date, text
-from itinerant.render._common import tour_line
+from itinerant.render._common import tour_track
 
 if TYPE_CHECKING:
     from itinerant.i18n import Language
@@ -31,8 +31,8 @@ def render_tour_gpx(
     """Render one unit-day as GPX 1.1 text.
 
     Waypoints: the depot and each stop (named ``1. Commune — venue``, with the session
-    hours). Route: depot, stops, depot. Track: the road geometry when every leg has one,
-    else the straight lines, and the track's name says it is approximate.
+    hours). Route: depot, stops, depot. Track: the whole way, return leg included, along
+    the roads when every leg has a geometry, else straight, and then its name says so.
     """
     title = text("map.tour_title", lang, unit=tour.unit_name, date=format_date(tour.date, lang))
     root = ET.Element("gpx", version="1.1", creator="itinerant", xmlns=_NS)
@@ -60,7 +60,7 @@ def render_tour_gpx(
     for visit in tour.visits:
         _point(route, "rtept", visit.point.lat, visit.point.lon, visit.commune_name)
     _point(route, "rtept", depot.point.lat, depot.point.lon, depot.name)
-    line, approximate = tour_line(plan, tour, context)
+    line, approximate = tour_track(plan, tour, context)
     track = ET.SubElement(root, "trk")
     name = title
     if approximate:

@@ -1,4 +1,4 @@
-"""iCalendar files: one per staff member and one per unit, one event per visit."""
+"""iCalendar files: per unit an event per visit; per staff member an event per working day."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from itinerant.i18n import (
     format_duration,
     text,
 )
-from itinerant.render._common import visit_key
+from itinerant.render._common import contact_text, day_key, visit_key
 
 if TYPE_CHECKING:
     from itinerant.i18n import Language
@@ -141,19 +141,89 @@ def render_unit_calendars(
     return out
 
 
+def _day_event(plan: Plan, tour: Tour, owner: str, context: RenderContext, lang: Language) -> Event:
+    """Make the event of a crew member's whole working day: depot to depot, stops listed."""
+    depot = context.depot
+    event = Event()
+    event.add("uid", f"{day_key(plan, owner, tour)}@{_UID_DOMAIN}")
+    event.add("dtstamp", _stamp(plan))
+    event.add("last-modified", _stamp(plan))
+    event.add("dtstart", _at(tour.date, tour.departure))
+    event.add("dtend", _at(tour.date, tour.return_time))
+    communes = ", ".join(dict.fromkeys(v.commune_name for v in tour.visits))
+    event.add("summary", text("calendar.day_summary", lang, unit=tour.unit_name, communes=communes))
+    event.add("location", f"{depot.name}, {depot.address}" if depot.address else depot.name)
+    event.add("geo", (depot.point.lat, depot.point.lon))
+    lines = [
+        f"{text('sheet.leave_depot', lang)} {format_clock(tour.departure, lang)}",
+        *(
+            text(
+                "calendar.stop_line",
+                lang,
+                rank=rank,
+                venue=visit.venue_name,
+                commune=visit.commune_name,
+                arrival=format_clock(visit.arrival, lang),
+                start=format_clock(visit.session_start, lang),
+                end=format_clock(visit.session_end, lang),
+            )
+            for rank, visit in enumerate(tour.visits, start=1)
+        ),
+        f"{text('sheet.back_depot', lang)} {format_clock(tour.return_time, lang)}",
+        "",
+        text("field", lang, label=text("crew", lang), value=_crew(tour, context, lang)),
+    ]
+    if context.coordinator is not None:
+        lines.append(
+            text(
+                "field",
+                lang,
+                label=text("contact.coordinator", lang),
+                value=contact_text(context.coordinator, lang),
+            )
+        )
+    if context.delay_or_breakdown:
+        lines.append(
+            text(
+                "field",
+                lang,
+                label=text("contact.delay_or_breakdown", lang),
+                value=context.delay_or_breakdown,
+            )
+        )
+    if plan.provenance.approximate:
+        lines.append(text("approximate", lang, circuity=f"{context.circuity:g}"))
+    event.add("description", "\n".join(lines))
+    event.add("categories", [tour.unit_name])
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def _crew(tour: Tour, context: RenderContext, lang: Language) -> str:
+    """List the crew's names, each with a phone number where the scenario gives one."""
+    names = []
+    for staff_id in tour.crew:
+        name = context.staff_name(staff_id)
+        phone = context.staff_phones.get(staff_id)
+        names.append(f"{name} ({text('contact.phone', lang, phone=phone)})" if phone else name)
+    return ", ".join(names)
+
+
 def render_staff_calendars(
     plan: Plan, context: RenderContext, *, lang: Language = "fr"
 ) -> dict[str, bytes]:
-    """Render one calendar per staff member on a tour: ``{staff_id: ics bytes}``."""
+    """Render one calendar per staff member on a tour: ``{staff_id: ics bytes}``.
+
+    One event per working day, from leaving the depot to coming back (the time the day
+    takes, not only the sessions), its stops, crew and contacts in the description.
+    """
     out: dict[str, bytes] = {}
     for staff_id in sorted({s for t in plan.tours for s in t.crew}):
         owner = f"staff:{staff_id}"
-        used: set[str] = set()
         events = [
-            _event(plan, tour, i, owner, context, lang, used)
+            _day_event(plan, tour, owner, context, lang)
             for tour in plan.tours
             if staff_id in tour.crew
-            for i in range(len(tour.visits))
         ]
         who = text("calendar.name", lang, who=context.staff_name(staff_id))
         out[staff_id] = _calendar(who, events)

@@ -26,6 +26,8 @@ from jinja2 import Template
 
 from itinerant.i18n import approximate_note, format_clock, format_date, format_number, text
 from itinerant.render._common import (
+    outline_area,
+    outline_centre,
     tour_colour,
     tour_line,
     tour_slug,
@@ -40,12 +42,24 @@ if TYPE_CHECKING:
     from itinerant.plan import Plan, Tour
     from itinerant.render.context import RenderContext
 
-__all__ = ["ROUTE_CLASS", "STOP_CLASS", "render_tour_map", "render_week_map", "tour_map_name"]
+__all__ = [
+    "COMMUNE_LABEL_CLASS",
+    "NARROW_PX",
+    "ROUTE_CLASS",
+    "STOP_CLASS",
+    "render_tour_map",
+    "render_week_map",
+    "tour_map_name",
+]
 
 ROUTE_CLASS = "itn-route"
 """CSS class of each tour's polyline (one per tour)."""
 STOP_CLASS = "itn-stop"
 """CSS class of each visit's numbered marker (one per visit)."""
+COMMUNE_LABEL_CLASS = "itn-commune"
+"""CSS class of the commune names drawn on the offline base layer."""
+NARROW_PX = 640
+"""Below this map width (a phone), the layer control and the legend start collapsed."""
 
 # greys: the demand shading must not be mistaken for a unit's colour
 _DEMAND_RAMP = ("#ffffff", "#ececec", "#d4d4d4", "#b8b8b8", "#9a9a9a", "#7a7a7a")
@@ -59,7 +73,12 @@ _CSS = f"""
 .itn-legend {{ position: absolute; bottom: 24px; right: 10px; z-index: 1000; background: #fff;
   padding: 6px 9px; border: 1px solid #777; border-radius: 4px; font: 12px sans-serif;
   max-width: 320px; max-height: 55%; overflow: auto; }}
-.itn-legend h4 {{ margin: 0 0 4px 0; font-size: 13px; }}
+.itn-legend summary {{ font-weight: bold; font-size: 13px; cursor: pointer; }}
+.itn-legend[open] summary {{ margin-bottom: 4px; }}
+.leaflet-tooltip.{COMMUNE_LABEL_CLASS} {{ background: none; border: none; box-shadow: none;
+  padding: 0; color: #333; font: 11px sans-serif; white-space: nowrap;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }}
+.leaflet-tooltip.{COMMUNE_LABEL_CLASS}::before {{ display: none; }}
 .itn-legend .sw {{ display: inline-block; width: 14px; height: 14px; border-radius: 50%;
   vertical-align: middle; margin-right: 2px; border: 1px solid #000; }}
 .itn-legend .ln {{ display: inline-block; width: 28px; border-top: 3px solid #000;
@@ -71,7 +90,9 @@ _CSS = f"""
   border: 1px solid #999; }}
 .itn-title {{ position: absolute; top: 10px; left: 55px; z-index: 1000; background: #fff;
   padding: 4px 10px; border: 1px solid #777; border-radius: 4px;
-  font: bold 15px sans-serif; }}
+  font: bold 15px sans-serif; max-width: calc(100% - 130px); }}
+@media (max-width: {NARROW_PX}px) {{ .itn-title {{ font-size: 13px; }}
+  .itn-legend {{ max-width: calc(100% - 110px); }} }}
 .itn-approx {{ color: #a00; font-weight: bold; }}
 """
 
@@ -122,7 +143,12 @@ class _Bind(MacroElement):
 
 
 class _Outlines(MacroElement):
-    """Commune outlines as an ``L.geoJSON`` layer with per-feature style and tooltip."""
+    """Commune outlines as an ``L.geoJSON`` layer with per-feature style and tooltip.
+
+    A feature with ``name`` and ``at`` properties also gets its name written on the map at
+    ``at``, in a pane under the routes and markers; :class:`_Behaviour` hides the names
+    that would overlap.
+    """
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
@@ -130,6 +156,10 @@ class _Outlines(MacroElement):
         "style: function (f) { return f.properties.style; },"
         "onEachFeature: function (f, layer) {"
         " if (f.properties.label) { layer.bindTooltip(f.properties.label, {sticky: true}); }"
+        " if (f.properties.name) { L.tooltip({permanent: true, direction: 'center',"
+        " pane: 'itn-labels', className: " + repr(COMMUNE_LABEL_CLASS) + "})"
+        ".setLatLng(f.properties.at).setContent(f.properties.name)"
+        ".addTo({{ this._parent.get_name() }}); }"
         "}}).addTo({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
@@ -140,6 +170,62 @@ class _Outlines(MacroElement):
         self.data = data
 
 
+class _Behaviour(MacroElement):
+    """Phone-friendly controls and legible commune names.
+
+    On a narrow map (under :data:`NARROW_PX`) the layer control is rebuilt collapsed (an
+    icon to tap) and the legend starts closed. After each zoom, the commune names that
+    would overlap a marker or a larger commune's name are hidden.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (map, control) {"
+        " function overlaps(a, b) { return a.left < b.right && b.left < a.right"
+        " && a.top < b.bottom && b.top < a.bottom; }"
+        " function declutter() {"
+        "  var taken = [];"
+        "  map.getContainer().querySelectorAll('.itn-stop, .itn-depot')"
+        "   .forEach(function (el) { taken.push(el.getBoundingClientRect()); });"
+        "  map.getContainer().querySelectorAll('." + COMMUNE_LABEL_CLASS + "')"
+        "   .forEach(function (el) {"
+        "    el.style.visibility = 'visible';"
+        "    var box = el.getBoundingClientRect();"
+        "    if (taken.some(function (t) { return overlaps(box, t); })) {"
+        "     el.style.visibility = 'hidden'; } else { taken.push(box); } }); }"
+        " map.on('zoomend overlayadd overlayremove baselayerchange', declutter);"
+        " if (map.getSize().x < {{ this.narrow }}) {"
+        "  control.remove(); control.options.collapsed = true; control.addTo(map);"
+        "  var legend = document.querySelector('.itn-legend');"
+        "  if (legend) { legend.open = false; } }"
+        " declutter();"
+        "})({{ this.map_name }}, {{ this.control_name }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, map_name: str, control_name: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Behaviour"
+        self.map_name = map_name
+        self.control_name = control_name
+        self.narrow = NARROW_PX
+
+
+class _LabelPane(MacroElement):
+    """The pane of the commune names: above the outlines (400), under routes' markers (600)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (pane) { pane.style.zIndex = 450; pane.style.pointerEvents = 'none'; })"
+        "({{ this._parent.get_name() }}.createPane('itn-labels'));"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "LabelPane"
+
+
 def _demand_colour(score: float) -> str:
     index = min(int(max(score, 0.0) * (len(_DEMAND_RAMP) - 1) + 0.5), len(_DEMAND_RAMP) - 1)
     return _DEMAND_RAMP[index]
@@ -148,7 +234,11 @@ def _demand_colour(score: float) -> str:
 def _outline_features(
     plan: Plan, context: RenderContext, lang: Language, *, only: set[str] | None = None
 ) -> dict[str, Any]:
-    """Outlines reduced to geometry, an escaped label and a style (demand shading)."""
+    """Outlines reduced to geometry, an escaped label and a style (demand shading).
+
+    The base outlines (``only`` None) also carry the commune's escaped name, to write on
+    the map, largest commune first: where names would overlap, the larger one is kept.
+    """
     assert context.outlines is not None
     unvisited = {u.insee for u in plan.unvisited}
     features = []
@@ -175,13 +265,15 @@ def _outline_features(
                 label += " — " + text(f"reason.{reason}", lang)
         elif insee in unvisited:
             style["fillOpacity"] = 0.6
+        properties: dict[str, Any] = {"label": _safe(label), "style": style}
+        geometry = feature.get("geometry") or {}
+        if only is None and props.get("name") and outline_centre(geometry) is not None:
+            properties["name"] = _safe(props["name"])
+            properties["at"] = outline_centre(geometry)
         features.append(
-            {
-                "type": "Feature",
-                "properties": {"label": _safe(label), "style": style},
-                "geometry": feature.get("geometry"),
-            }
+            {"type": "Feature", "properties": properties, "geometry": feature.get("geometry")}
         )
+    features.sort(key=lambda f: -outline_area(f["geometry"] or {}))
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -252,7 +344,7 @@ def _add_tour(
 def _legend(
     plan: Plan, tours: Sequence[Tour], context: RenderContext, lang: Language, unvisited: bool
 ) -> str:
-    parts = [f"<h4>{_safe(text('map.legend', lang))}</h4>"]
+    parts = [f"<summary>{_safe(text('map.legend', lang))}</summary>"]
     for unit_id in unit_ids(plan):
         unit_tours = [t for t in tours if t.unit_id == unit_id]
         if not unit_tours:
@@ -285,7 +377,7 @@ def _legend(
         parts.append(
             f'<div class="itn-approx">{_safe(approximate_note(context.circuity, lang))}</div>'
         )
-    return f'<div class="itn-legend">{"".join(parts)}</div>'
+    return f'<details class="itn-legend" open>{"".join(parts)}</details>'
 
 
 def _bounds(tours: Sequence[Tour], context: RenderContext, plan: Plan) -> list[list[float]]:
@@ -314,6 +406,7 @@ def _build_map(
     figure.add_child(fmap)
     figure.header.add_child(Element(_leaflet_inline()), name="itinerant_leaflet")
 
+    fmap.add_child(_LabelPane())
     base = folium.FeatureGroup(name=text("map.offline_base", lang), overlay=False, control=True)
     if context.outlines is not None:
         base.add_child(_Outlines(_outline_features(plan, context, lang)))
@@ -377,7 +470,9 @@ def _build_map(
     ).add_to(depot_marker)
     depot_marker.add_to(fmap)
 
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(fmap)
+    fmap.add_child(_Behaviour(fmap.get_name(), control.get_name()))
     fmap.fit_bounds(_bounds(tours, context, plan), padding=(20, 20))
     figure.html.add_child(Element(f'<div class="itn-title">{_safe(title)}</div>'))
     figure.html.add_child(Element(_legend(plan, tours, context, lang, week)))

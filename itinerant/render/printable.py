@@ -22,13 +22,20 @@ from itinerant.i18n import (
     format_duration,
     text,
 )
-from itinerant.render._common import navigation_uri, templates, tour_line, tour_slug
+from itinerant.render._common import (
+    navigation_uri,
+    tel_uri,
+    templates,
+    tour_line,
+    tour_slug,
+)
 from itinerant.render.sketch import render_route_sketch
 
 if TYPE_CHECKING:
     from itinerant.i18n import Language
     from itinerant.plan import Plan, Tour
     from itinerant.render.context import RenderContext
+    from itinerant.scenario import Contact
 
 __all__ = [
     "PdfUnavailableError",
@@ -55,6 +62,7 @@ class _Row:
     leg: str = ""
     qr: Markup | None = None
     coordinates: str = ""
+    contact: Markup | None = None
     sort_key: int = 0
 
 
@@ -62,6 +70,20 @@ def _qr_svg(uri: str) -> Markup:
     """Make an inline SVG QR code (vector: sharp in print); our own markup, hence ``Markup``."""
     svg = segno.make(uri, error="m").svg_inline(scale=1, border=2, omitsize=True)
     return Markup(svg)
+
+
+def _phone(phone: str, lang: Language) -> Markup:
+    """Show a phone number as a ``tel:`` link (a tap calls it on a phone; printed as text)."""
+    return Markup('<a class="tel" href="{}">{}</a>').format(
+        tel_uri(phone), text("contact.phone", lang, phone=phone)
+    )
+
+
+def _contact(contact: Contact, lang: Language) -> Markup:
+    """``Name — tél. 03 ...`` with the number as a link, everything escaped."""
+    if not contact.name:
+        return _phone(contact.phone, lang)
+    return Markup("{} — {}").format(contact.name, _phone(contact.phone, lang))
 
 
 def _leg(minutes: int, metres: int, lang: Language) -> str:
@@ -114,6 +136,7 @@ def _rows(tour: Tour, context: RenderContext, lang: Language) -> list[_Row]:
                 leg=_leg(visit.drive_min, visit.distance_m, lang),
                 qr=_qr_svg(navigation_uri(visit.point, context.navigation)),
                 coordinates=f"{visit.point.lat:.5f}, {visit.point.lon:.5f}",
+                contact=_stop_contact(visit.stop_id, context, lang),
                 sort_key=visit.arrival,
             )
         )
@@ -145,6 +168,15 @@ def _rows(tour: Tour, context: RenderContext, lang: Language) -> list[_Row]:
     return sorted(rows, key=lambda r: r.sort_key)
 
 
+def _stop_contact(stop_id: str, context: RenderContext, lang: Language) -> Markup | None:
+    contact = context.stop_contacts.get(stop_id)
+    if contact is None:
+        return None
+    return Markup("{}{}{}").format(
+        text("contact.on_site", lang), text("colon", lang), _contact(contact, lang)
+    )
+
+
 def _roles(plan: Plan, tour: Tour) -> dict[str, str]:
     return {
         e.staff_id: e.role for e in plan.roster if e.date == tour.date and e.unit_id == tour.unit_id
@@ -155,10 +187,17 @@ def _sheet(
     plan: Plan, tour: Tour, context: RenderContext, lang: Language, *, map_href: str | None
 ) -> dict[str, Any]:
     roles = _roles(plan, tour)
-    crew = [
-        f"{context.staff_name(s)} ({roles[s]})" if s in roles else context.staff_name(s)
-        for s in tour.crew
-    ]
+    crew = []
+    for staff_id in tour.crew:
+        name = context.staff_name(staff_id)
+        entry = Markup("{} ({})").format(name, roles[staff_id]) if staff_id in roles else name
+        phone = context.staff_phones.get(staff_id)
+        crew.append(Markup("{} — {}").format(entry, _phone(phone, lang)) if phone else entry)
+    coordinator = (
+        _contact(context.coordinator, lang)
+        if context.coordinator is not None
+        else text("contact.no_coordinator", lang)
+    )
     _, approximate = tour_line(plan, tour, context)
     totals = [
         (text("sheet.visits", lang), str(len(tour.visits))),
@@ -171,7 +210,9 @@ def _sheet(
         "id": tour_slug(tour),
         "unit": tour.unit_name,
         "date": format_date(tour.date, lang, year=True),
-        "crew": ", ".join(crew),
+        "crew": Markup(" · ").join(crew),
+        "coordinator": coordinator,
+        "delay_or_breakdown": context.delay_or_breakdown,
         "shift": text(
             "sheet.shift",
             lang,
@@ -222,6 +263,7 @@ def _document(
         sheets=sheets,
         approximate=approximate_note(context.circuity, lang) if plan.provenance.approximate else "",
         generated=_generated(plan, lang),
+        colon=text("colon", lang),
         t=lambda key, **values: text(key, lang, **values),
     )
 

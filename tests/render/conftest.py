@@ -19,6 +19,8 @@ from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
 from itinerant.render import RenderContext
 from itinerant.scenario import (
+    Contact,
+    Contacts,
     Depot,
     Period,
     Scenario,
@@ -140,3 +142,27 @@ def evil_context(
         outlines={**outlines, "features": features},
         scores=dict.fromkeys(NEAR, 0.5),
     )
+
+
+@pytest.fixture(scope="session")
+def contacts_context(
+    week_scenario: Scenario, week_plan: Plan, territory: Territory
+) -> RenderContext:
+    """The week's context with a coordinator, a delay line, staff phones and a stop contact."""
+    first = week_plan.tours[0].visits[0]
+    scenario = week_scenario.model_copy(
+        update={
+            "contacts": Contacts(
+                coordinator=Contact(name="Coordination <b>", phone="03 53 01 00 10"),
+                delay_or_breakdown="Appeler la coordination, puis la mairie de l'étape",
+            ),
+            "staff": tuple(
+                s.model_copy(update={"phone": f"06 39 98 00 {i:02d}"})
+                for i, s in enumerate(week_scenario.staff)
+            ),
+            "communes": (
+                StopRule(commune=first.insee, contact=Contact(name=EVIL, phone="03 53 01 00 20")),
+            ),
+        }
+    )
+    return RenderContext.from_scenario(scenario, territory)

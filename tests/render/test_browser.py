@@ -8,11 +8,14 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from itinerant.plan import Plan
-from itinerant.render import RenderContext, render_tour_map, render_week_map
+from itinerant.render import RenderContext, render_tour_map, render_week_html, render_week_map
+from itinerant.scenario import Scenario
+from itinerant.territory import Territory
 
 CHROMIUM = next((p for n in ("chromium", "chromium-browser") if (p := shutil.which(n))), None)
 pytestmark = pytest.mark.skipif(
@@ -25,6 +28,11 @@ PROBE = """<script>
 window.__errors = [];
 window.alert = function (m) { window.__errors.push('alert: ' + m); };
 window.addEventListener('error', function (e) { window.__errors.push(String(e.message)); });
+function box(el) {
+  if (!el) { return null; }
+  var r = el.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom];
+}
 window.addEventListener('load', function () { setTimeout(function () {
   var pre = document.createElement('pre'); pre.id = 'probe';
   pre.textContent = JSON.stringify({
@@ -33,7 +41,16 @@ window.addEventListener('load', function () { setTimeout(function () {
     routes: document.querySelectorAll('path.itn-route').length,
     dashed: document.querySelectorAll('path.itn-approximate').length,
     stops: document.querySelectorAll('.itn-stop').length,
-    outlines: document.querySelectorAll('path.leaflet-interactive').length
+    outlines: document.querySelectorAll('path.leaflet-interactive').length,
+    map: box(document.querySelector('.leaflet-container')),
+    control: box(document.querySelector('.leaflet-control-layers')),
+    control_expanded: !!document.querySelector('.leaflet-control-layers-expanded'),
+    legend: box(document.querySelector('.itn-legend')),
+    legend_open: !!document.querySelector('.itn-legend[open]'),
+    title: box(document.querySelector('.itn-title')),
+    markers: Array.from(document.querySelectorAll('.itn-stop, .itn-depot')).map(box),
+    labels: Array.from(document.querySelectorAll('.itn-commune'))
+      .filter(function (el) { return el.style.visibility !== 'hidden'; }).map(box)
   });
   document.body.appendChild(pre);
 }, 200); });
@@ -58,18 +75,19 @@ def _chromium(tmp_path: Path, *args: str) -> str:
         "--virtual-time-budget=5000",
         *args,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    # a generous limit, only to fail a hung browser (never a speed check)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
 
-def _probe(tmp_path: Path, page: str, name: str) -> dict[str, object]:
+def _probe(tmp_path: Path, page: str, name: str, window: str = "1200,900") -> dict[str, Any]:
     path = tmp_path / name
     path.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
-    dom = _chromium(tmp_path, "--dump-dom", path.as_uri())
+    dom = _chromium(tmp_path, f"--window-size={window}", "--dump-dom", path.as_uri())
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
     assert match is not None, dom[-2000:]
-    report: dict[str, object] = json.loads(match.group(1).replace("&quot;", '"'))
+    report: dict[str, Any] = json.loads(match.group(1).replace("&quot;", '"'))
     return report
 
 
@@ -108,3 +126,92 @@ def test_tour_maps_load_and_escape(
         assert report["errors"] == []
         assert report["routes"] == 1
         assert report["stops"] == len(tour.visits)
+
+
+Box = list[float]
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _area(a: Box) -> float:
+    return max(a[2] - a[0], 0) * max(a[3] - a[1], 0)
+
+
+def test_phone_window_keeps_the_map_clear(
+    week_plan: Plan, week_context: RenderContext, tmp_path: Path
+) -> None:
+    """On a 390x844 phone the layer control and legend fold away; the communes are named."""
+    page = render_week_map(week_plan, week_context)
+    phone = _probe(tmp_path, page, "phone.html", window="390,844")
+    assert phone["errors"] == []
+    assert phone["control_expanded"] is False
+    assert phone["legend_open"] is False
+    controls = [phone["control"], phone["legend"], phone["title"]]
+    # the three boxes cover under 8 % of the map and none covers another
+    assert sum(_area(b) for b in controls) < 0.08 * _area(phone["map"])
+    for i, a in enumerate(controls):
+        assert not any(_overlap(a, b) for b in controls[i + 1 :])
+    # commune names: written, and none over another or over a stop or the depot
+    labels = phone["labels"]
+    assert len(labels) >= 10
+    for i, a in enumerate(labels):
+        assert not any(_overlap(a, b) for b in labels[i + 1 :] + phone["markers"])
+    # a wide window keeps both open: the folding depends on the width
+    wide = _probe(tmp_path, page, "wide.html", window="1200,900")
+    assert wide["control_expanded"] is True
+    assert wide["legend_open"] is True
+    assert len(wide["labels"]) > len(labels) / 2
+
+
+# Measures, in each route sketch, the boxes the browser really draws (SVG getBBox).
+SKETCH_PROBE = """<script>
+window.addEventListener('load', function () {
+  function box(el) { var b = el.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; }
+  var sketches = Array.from(document.querySelectorAll('svg.sketch')).map(function (svg) {
+    var view = svg.viewBox.baseVal;
+    return {
+      frame: [0, 0, view.width, view.height],
+      labels: Array.from(svg.querySelectorAll('text.l:not(.h), text.o')).map(function (t) {
+        return {name: t.textContent, box: box(t)}; }),
+      depot: box(svg.querySelector('rect[fill="#000"]')),
+      stops: Array.from(svg.querySelectorAll('circle.n')).map(box),
+      scale: box(svg.querySelector('g.scale')),
+      north: box(svg.querySelector('g.north'))
+    };
+  });
+  var pre = document.createElement('pre'); pre.id = 'probe';
+  pre.textContent = JSON.stringify(sketches);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_sketch_labels_clear_the_markers_scale_and_frame(
+    week_plan: Plan, week_scenario: Scenario, territory: Territory, tmp_path: Path
+) -> None:
+    """On every sheet of the week, each name the browser draws stays inside the frame and
+    off the depot, the stops, the scale bar, the north arrow and the other names."""
+    context = RenderContext.from_scenario(week_scenario, territory)  # bundled outlines
+    page = render_week_html(week_plan, context)
+    path = tmp_path / "sheets.html"
+    path.write_text(page.replace("<head>", "<head>" + SKETCH_PROBE, 1), encoding="utf-8")
+    dom = _chromium(tmp_path, "--dump-dom", path.as_uri())
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert match is not None, dom[-2000:]
+    sketches = json.loads(match.group(1).replace("&quot;", '"'))
+    assert len(sketches) == len(week_plan.tours)
+    for sketch, tour in zip(sketches, week_plan.tours, strict=True):
+        names = [label["name"] for label in sketch["labels"]]
+        assert context.depot.name in names
+        assert all(v.commune_name in names for v in tour.visits)
+        assert len(names) > len(tour.visits) + 3  # neighbouring communes named too
+        frame = sketch["frame"]
+        obstacles = [sketch["depot"], sketch["scale"], sketch["north"], *sketch["stops"]]
+        boxes = [label["box"] for label in sketch["labels"]]
+        for i, (name, b) in enumerate(zip(names, boxes, strict=True)):
+            inside = frame[0] <= b[0] <= b[2] <= frame[2] and frame[1] <= b[1] <= b[3] <= frame[3]
+            assert inside, name  # not cut at the frame
+            assert not any(_overlap(b, o) for o in obstacles), name
+            assert not any(_overlap(b, o) for o in boxes[i + 1 :]), name

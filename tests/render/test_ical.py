@@ -61,12 +61,29 @@ def test_unit_calendars_hold_their_visits(week_plan: Plan, week_context: RenderC
         assert all(e["stamp"] == dt.datetime(2026, 11, 23, 9, 15, tzinfo=dt.UTC) for e in events)
 
 
-def test_staff_calendars_hold_their_visits(week_plan: Plan, week_context: RenderContext) -> None:
+def test_staff_calendars_hold_whole_working_days(
+    week_plan: Plan, week_context: RenderContext
+) -> None:
+    """A crew member's event lasts from leaving the depot to coming back, not the sessions."""
     calendars = render_staff_calendars(week_plan, week_context)
     assert set(calendars) == {s for t in week_plan.tours for s in t.crew}
+    depot = (week_context.depot.point.lat, week_context.depot.point.lon)
     for staff_id, data in calendars.items():
-        got = [(e["start"], e["end"], e["geo"]) for e in _events(data)]
-        assert got == _expected(week_plan, staff_id=staff_id)
+        tours = [t for t in week_plan.tours if staff_id in t.crew]
+        midnights = [dt.datetime.combine(t.date, dt.time(0), tzinfo=PARIS) for t in tours]
+        events = _events(data)
+        assert [(e["start"], e["end"], e["geo"]) for e in events] == [
+            (m + dt.timedelta(minutes=t.departure), m + dt.timedelta(minutes=t.return_time), depot)
+            for m, t in zip(midnights, tours, strict=True)
+        ]
+        # the day starts before its first session and ends after its last
+        assert all(t.departure < t.visits[0].session_start for t in tours)
+        assert all(t.return_time > t.visits[-1].session_end for t in tours)
+        assert len({e["uid"] for e in events}) == len(events)
+        calendar = Calendar.from_ical(data)
+        for event, tour in zip(calendar.walk("VEVENT"), tours, strict=True):
+            description = str(event.get("description"))
+            assert all(v.venue_name in description for v in tour.visits)
     name = week_context.staff_name("camille")
     assert f"X-WR-CALNAME:Tournées — {name}".encode() in calendars["camille"]
 
@@ -103,3 +120,13 @@ def test_uids_are_stable_and_survive_a_replan(week_plan: Plan, week_context: Ren
     unit_uids = {e["uid"] for data in first.values() for e in _events(data)}
     staff_uids = {e["uid"] for data in staff.values() for e in _events(data)}
     assert not unit_uids & staff_uids
+
+
+def test_staff_calendars_say_who_to_call(week_plan: Plan, contacts_context: RenderContext) -> None:
+    calendars = render_staff_calendars(week_plan, contacts_context)
+    for staff_id, data in calendars.items():
+        for event in Calendar.from_ical(data).walk("VEVENT"):
+            description = str(event.get("description"))
+            assert "Coordination\u00a0: Coordination <b> — tél. 03 53 01 00 10" in description
+            assert "En cas de retard ou de panne\u00a0: Appeler la coordination" in description
+            assert f"tél. {contacts_context.staff_phones[staff_id]}" in description

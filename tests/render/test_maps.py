@@ -8,7 +8,9 @@ import re
 from itinerant.plan import Plan
 from itinerant.render import RenderContext, render_tour_map, render_week_map
 from itinerant.render._common import tour_line
-from itinerant.render.maps import ROUTE_CLASS, STOP_CLASS
+from itinerant.render.maps import COMMUNE_LABEL_CLASS, ROUTE_CLASS, STOP_CLASS
+from itinerant.scenario import Scenario
+from itinerant.territory import Territory
 
 EVIL = "<script>alert(1)</script>"
 
@@ -82,3 +84,18 @@ def test_input_text_is_escaped(evil_plan: Plan, evil_context: RenderContext) -> 
         ).replace("\\u003e", ">")
         assert "Bus <i>" not in page
         assert "Dépôt <b>" not in page
+
+
+def test_bundled_outlines_are_the_default_base(
+    week_plan: Plan, week_scenario: Scenario, territory: Territory
+) -> None:
+    """A scenario without a contours file still gets the 7 Vallées outlines, named."""
+    assert week_scenario.territory.contours is None
+    context = RenderContext.from_scenario(week_scenario, territory)
+    assert context.outlines is not None
+    assert len(context.outlines["features"]) == len(territory.communes) == 69
+    page = render_week_map(week_plan, context)
+    assert "L.geoJSON(" in page
+    assert page.count('"name": ') == 69  # every commune's name, to write on the map
+    assert COMMUNE_LABEL_CLASS in page
+    assert "Maresquel-Ecquemicourt" in page

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 
 import pytest
 from markupsafe import escape
@@ -103,3 +105,46 @@ def test_pdf_has_one_page_per_unit_day(week_plan: Plan, week_context: RenderCont
             assert visit.commune_name in content
         box = page.mediabox
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in pt
+
+
+def test_sheets_say_who_to_call(week_plan: Plan, contacts_context: RenderContext) -> None:
+    """Coordinator, delay line and crew phones on every sheet; the stop's contact on its row."""
+    sections = _sections(render_week_html(week_plan, contacts_context))
+    first = week_plan.tours[0]
+    phones = dict(contacts_context.staff_phones)
+    for tour in week_plan.tours:
+        sheet = sections[tour_slug(tour)]
+        assert 'href="tel:0353010010">tél. 03 53 01 00 10</a>' in sheet
+        assert "Coordination &lt;b&gt;" in sheet
+        assert "En cas de retard ou de panne" in sheet
+        assert "Appeler la coordination, puis la mairie de l&#39;étape" in sheet
+        for staff_id in tour.crew:
+            assert f"tél. {phones[staff_id]}" in sheet
+        stop_contact = "Contact sur place\u00a0: " + str(escape(EVIL))
+        assert (stop_contact in sheet) == (tour is first)
+    assert EVIL not in str(sections)
+    reader = PdfReader(io.BytesIO(render_week_pdf(week_plan, contacts_context)))
+    assert len(reader.pages) == len(week_plan.tours)  # the contacts still fit on one page
+    content = reader.pages[0].extract_text()
+    assert "03 53 01 00 10" in content
+    assert "03 53 01 00 20" in content
+
+
+def test_a_sheet_without_coordinator_says_where_to_set_it(
+    week_plan: Plan, week_context: RenderContext
+) -> None:
+    sheet = render_sheet_html(week_plan, week_plan.tours[0], week_context)
+    assert "contacts.coordinator" in sheet
+    assert "En cas de retard" not in sheet  # no line set: none printed
+
+
+def test_weasyprint_finds_every_library_it_asks_for() -> None:
+    """No "HarfBuzz-Subset will be required" warning (scripts/install-system-deps.sh)."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", "import weasyprint"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-1000:]

@@ -39,7 +39,7 @@ TODAY = dt.date(2026, 11, 23)
 
 HOSTILE = settings(
     max_examples=120,
-    deadline=dt.timedelta(seconds=5),  # a hang or a blow-up fails, not only a crash
+    deadline=None,  # never a test of machine speed (#13): a hang shows as a stuck run
     database=None,  # shared checkout: no example database
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

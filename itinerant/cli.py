@@ -573,7 +573,7 @@ def history_add(plan_path: Path, scenario_path: Path, cancelled: tuple[str, ...]
         itinerant history add maps/7-vallees/2026-W49/plan.json --cancelled 62549:2026-12-03
     """
     scenario, territory = _load(scenario_path)
-    week_plan = load_plan(plan_path, scenario, territory)
+    week_plan = load_plan(plan_path, scenario, territory, windows=False)
     pairs = [parse_cancellation(item) for item in cancelled]
     records = records_from_plan(week_plan, source=plan_path.name, cancelled=pairs)
     unknown = set(pairs) - {(r.date, r.insee) for r in records}
@@ -760,7 +760,7 @@ def replan(
     if out_dir is not None:
         check_output_folder(out_dir)
     scenario, territory = _load(scenario_path)
-    previous = load_plan(plan_path, scenario, territory)
+    previous = load_plan(plan_path, scenario, territory, windows=False)
     scenario = with_week(scenario, previous.week)
     day = start.date()
     if day not in previous.dates:

@@ -37,8 +37,14 @@ _MAX_TEXT = 2 * MAX_ADDRESS_LENGTH
 """Longest text field of a plan (names, addresses; a skip reason's detail)."""
 
 
-def load_plan(path: Path, scenario: Scenario, territory: Territory) -> Plan:
+def load_plan(
+    path: Path, scenario: Scenario, territory: Territory, *, windows: bool = True
+) -> Plan:
     """Read a plan file and check it against itself and the scenario.
+
+    ``windows=False`` leaves out the opening-window check: a plan already announced or
+    carried out (``replan``, ``history add``) stays what it was when the scenario has
+    since gained a closure or new windows.
 
     Raises
     ------
@@ -46,16 +52,19 @@ def load_plan(path: Path, scenario: Scenario, territory: Territory) -> Plan:
         One line per problem (see :func:`plan_problems`); nothing has been written.
     """
     plan = read_plan(path)
-    problems = plan_problems(plan, scenario, territory, source=str(path))
+    problems = plan_problems(plan, scenario, territory, source=str(path), windows=windows)
     if problems:
         raise ScenarioError(problems)
     return plan
 
 
 def plan_problems(
-    plan: Plan, scenario: Scenario, territory: Territory, *, source: str
+    plan: Plan, scenario: Scenario, territory: Territory, *, source: str, windows: bool = True
 ) -> list[str]:
-    """Everything in ``plan`` that cannot be right for ``scenario``, one line per problem."""
+    """List everything in ``plan`` that cannot be right for ``scenario``, one line each.
+
+    With ``windows``, each session must also start inside its stop's opening windows.
+    """
     problems: list[str] = []
 
     def add(loc: Loc, value: Any, message: str) -> None:
@@ -114,9 +123,9 @@ def plan_problems(
             if stop is None:
                 add((*v_loc, "stop_id"), visit.stop_id, "is not a stop of the scenario")
                 continue
-            windows = stop.windows_on(tour.date)
-            if not any(w.start <= visit.session_start <= w.end for w in windows):
-                shown = ", ".join(f"{format_time(w.start)}-{format_time(w.end)}" for w in windows)
+            opening = stop.windows_on(tour.date)
+            if windows and not any(w.start <= visit.session_start <= w.end for w in opening):
+                shown = ", ".join(f"{format_time(w.start)}-{format_time(w.end)}" for w in opening)
                 add(
                     (*v_loc, "session_start"),
                     format_time(visit.session_start),

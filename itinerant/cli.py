@@ -36,6 +36,7 @@ from itinerant.loading import (
 )
 from itinerant.outputs import check_output_folder, write_atomic, write_outputs
 from itinerant.pipeline import (
+    check_inputs,
     compute_demand,
     load_network,
     network_report,
@@ -164,6 +165,7 @@ def validate(scenario_path: Path) -> None:
         itinerant validate scenarios/7-vallees.yaml
     """
     scenario, territory = _load(scenario_path)
+    check_inputs(scenario, territory, source=str(scenario_path))
     click.echo(
         f"{scenario_path}: valid — {scenario.name!r}, week {scenario.period.week}, "
         f"{len(scenario.units)} unit(s), {len(scenario.staff)} staff, "

@@ -11,6 +11,7 @@ import re
 import reprlib
 import stat
 import statistics
+import warnings
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itinerant.errors import ScenarioError, TerritoryError
+from itinerant.errors import FarVenueWarning, ScenarioError, TerritoryError
 from itinerant.plan import Plan
 from itinerant.scenario import Period, Point, Scenario, TerritoryRef, format_time
 from itinerant.territory import Commune, Territory
@@ -315,7 +316,35 @@ def load_scenario(
     problems = check_scenario(scenario, territory, source=source)
     if problems:
         raise ScenarioError(problems)
+    _warn_far_venues(scenario, territory, source=source)
     return scenario, territory
+
+
+VENUE_WARN_KM = 20.0
+"""A venue farther than this from its commune's town hall gets a warning."""
+
+
+def _warn_far_venues(scenario: Scenario, territory: Territory, *, source: str) -> None:
+    for index, rule in enumerate(scenario.communes):
+        commune = territory.find(rule.commune)
+        if rule.venue is None or commune is None:
+            continue
+        far = distance_km(rule.venue.point, commune.point)
+        if far <= VENUE_WARN_KM:
+            continue
+        swapped = _swapped(rule.venue.point)
+        hint = (
+            "; lat and lon look swapped"
+            if swapped is not None and distance_km(swapped, commune.point) <= VENUE_WARN_KM
+            else ""
+        )
+        warnings.warn(
+            f"{source}: communes[{index}].venue.point: ({rule.venue.point.lat:g}, "
+            f"{rule.venue.point.lon:g}) is {far:.0f} km from {commune.name}'s town hall "
+            f"(more than {VENUE_WARN_KM:g} km){hint}",
+            FarVenueWarning,
+            stacklevel=2,
+        )
 
 
 def with_week(scenario: Scenario, week: str) -> Scenario:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from itinerant.errors import TerritoryError
+from itinerant.loading import read_text_file
 from itinerant.scenario import Depot, Point
 
 if TYPE_CHECKING:
@@ -98,12 +99,15 @@ def read_outlines(path: Path) -> dict[str, Any]:
 
     Raises
     ------
+    ScenarioError
+        When the file cannot be read.
     TerritoryError
-        When the file cannot be read or is not a FeatureCollection with ``insee`` codes.
+        When it is not a FeatureCollection with ``insee`` codes.
     """
+    text = read_text_file(path, what="commune outlines GeoJSON")  # a regular file, size-capped
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         msg = f"{path}: cannot read commune outlines: {exc}"
         raise TerritoryError(msg) from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":

@@ -188,7 +188,9 @@ def _time_problems(tour: Tour, loc: Loc, day: tuple[int, int], add: Any) -> None
             before((*v_loc, "arrival"), visit.arrival, previous_name, previous)
         if visit.session_start < visit.arrival:
             before((*v_loc, "session_start"), visit.session_start, "arrival", visit.arrival)
-        if visit.session_end <= visit.session_start:
+        if visit.session_end < visit.session_start:
+            before((*v_loc, "session_end"), visit.session_end, "session_start", visit.session_start)
+        elif visit.session_end == visit.session_start:
             add(
                 (*v_loc, "session_end"),
                 format_time(visit.session_end),

@@ -26,7 +26,14 @@ from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from itinerant.errors import HistoryError, ScenarioError
 from itinerant.plan import Plan
@@ -123,11 +130,16 @@ class VisitRecord(BaseModel):
                     data["week"] = iso_week(date)
         return data
 
+    @field_validator("date")
+    @classmethod
+    def _plausible(cls, date: dt.date) -> dt.date:
+        if not FIRST_DATE <= date <= LAST_DATE:
+            msg = f"is not between {FIRST_DATE} and {LAST_DATE}"
+            raise ValueError(msg)
+        return date
+
     @model_validator(mode="after")
     def _consistent(self) -> VisitRecord:
-        if not FIRST_DATE <= self.date <= LAST_DATE:
-            msg = f"date {self.date} is not between {FIRST_DATE} and {LAST_DATE}"
-            raise ValueError(msg)
         if not _WEEK_RE.match(self.week):
             msg = f"week {self.week!r} is not an ISO week (write it as '2026-W49')"
             raise ValueError(msg)
@@ -189,6 +201,8 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
         _check_schema(connection, path, create=create)
         yield connection
     except sqlite3.OperationalError as exc:
+        if "decode" in str(exc) or "malformed" in str(exc):
+            raise HistoryError(_damaged(path, str(exc))) from exc
         if "locked" in str(exc) or "busy" in str(exc):
             msg = (
                 f"{path}: the visit history is busy (another command has been writing it "

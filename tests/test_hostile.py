@@ -37,6 +37,7 @@ from itinerant.history import (
 )
 from itinerant.loading import load_bundled_territory, load_scenario, read_csv_rows
 from itinerant.render.schedule import neutralise_cell
+from itinerant.scenario import iso_week_monday
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "scenarios" / "7-vallees.yaml"
@@ -901,3 +902,121 @@ def test_history_import_checks_against_the_scenario(
     output = _one_error_line(_cli("history", "import", str(csv_path), "-s", str(scenario)))
     assert expected in output
     assert not (tmp_path / "h.sqlite").exists()
+
+
+# ------------------------------------------------- property family: command-line options
+
+
+def _not_week(text: str) -> bool:
+    return iso_week_monday(text) is None
+
+
+def _not_iso_date(text: str) -> bool:
+    try:
+        dt.datetime.strptime(text, "%Y-%m-%d")  # noqa: DTZ007 (a date, no time zone)
+    except ValueError:
+        return True
+    return False
+
+
+def _clean(text: str) -> bool:
+    """Text a command line can hold (no NUL byte)."""
+    return "\x00" not in text
+
+
+BAD_SEED = (
+    st.integers(max_value=-1).map(str)
+    | st.integers(min_value=2**31).map(str)
+    | (st.text(max_size=8).filter(lambda t: not t.strip().lstrip("+").isdigit()))
+)
+BAD_WEEK = st.sampled_from(["2026-W49\n", "２０２６-W49", "9999-W52", "2026-W00", "2026-W54"]) | (
+    st.text(max_size=12).filter(_not_week)
+)
+BAD_WEEKS = st.integers(max_value=0).map(str) | st.integers(min_value=105).map(str)
+BAD_DATE = st.text(max_size=12).filter(_not_iso_date) | st.sampled_from(
+    ["2026-02-30", "2026-13-01", "2026-12-05", "2026-11-29", "9999-12-31"]
+)
+UNKNOWN_NAME = st.from_regex(r"[a-z]{1,10}\Z").filter(
+    lambda n: n not in {"bus", "camille", "julien", "sarah", "thomas"}
+)
+BAD_DISRUPTION = UNKNOWN_NAME | st.sampled_from(["bus:notadate", ":", "bus:2026-13-01"])
+BAD_CANCELLED = st.sampled_from(["62549", "62549:2026-13-01", "99999:2026-12-02", ":"]) | (
+    st.text(max_size=12).filter(lambda t: ":" not in t)
+)
+BAD_OUT = st.sampled_from(["o" * 300, "a/" + "b" * 256])
+
+# command -> (invalid option, its strategy)...; each case breaks exactly one option
+BAD_OPTIONS: dict[str, list[tuple[str, st.SearchStrategy[str]]]] = {
+    "plan": [
+        ("--seed", BAD_SEED),
+        ("--week", BAD_WEEK),
+        ("--weeks", BAD_WEEKS),
+        ("--out", BAD_OUT),
+    ],
+    "compare": [("--seed", BAD_SEED), ("--week", BAD_WEEK), ("--weeks", BAD_WEEKS)],
+    "render": [
+        ("--lang", st.text(max_size=4).filter(lambda t: t not in ("fr", "en"))),
+        ("--out", BAD_OUT),
+    ],
+    "replan": [
+        ("--from", BAD_DATE),
+        ("--seed", BAD_SEED),
+        ("--unit-unavailable", BAD_DISRUPTION),
+        ("--staff-absent", BAD_DISRUPTION),
+        ("--stop-closed", BAD_DISRUPTION),
+        ("--out", BAD_OUT),
+    ],
+    "history add": [("--cancelled", BAD_CANCELLED)],
+    "history list": [
+        ("--since", BAD_DATE.filter(lambda t: t not in ("2026-12-05", "2026-11-29", "9999-12-31")))
+    ],
+}
+
+
+@settings(
+    max_examples=500,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.filter_too_much,
+    ],
+)
+@given(case=st.data())
+def test_every_bad_option_is_one_clear_error(
+    straight_line_week: tuple[Path, Path], case: st.DataObject
+) -> None:
+    """One bad option among good ones: exit 1, ``Error: ...``, no traceback, nothing written."""
+    scenario, plan = straight_line_week
+    command = case.draw(st.sampled_from(sorted(BAD_OPTIONS)), label="command")
+    option, strategy = case.draw(st.sampled_from(BAD_OPTIONS[command]), label="option")
+    value = case.draw(strategy.filter(_clean), label="value")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        good = {
+            "plan": [str(scenario), "--week", "2026-W49", "--seed", "3", "--out", str(root / "o")],
+            "compare": [str(scenario), str(scenario), "--weeks", "2", "--out", str(root / "o")],
+            "render": [str(plan), "-s", str(scenario), "--out", str(root / "o")],
+            "replan": [
+                str(plan),
+                "-s",
+                str(scenario),
+                "--from",
+                "2026-12-02",
+                "--out",
+                str(root / "o"),
+            ],
+            "history add": [str(plan), "-s", str(scenario)],
+            "history list": ["-s", str(scenario)],
+        }[command]
+        if option in good:  # replace the good value by the bad one
+            good = [*good[: good.index(option)], *good[good.index(option) + 2 :]]
+        if option == "--out":
+            value = str(root / value)
+        result = _cli(*command.split(), *good, f"{option}={value}")
+        _check_clear(result)
+        assert result.exit_code == 1, (command, option, value, result.output)
+        assert not list(root.iterdir()), "nothing written"
+    assert not (scenario.parent / "history.sqlite").exists()

@@ -29,7 +29,7 @@ from itinerant.loading import load_scenario
 from itinerant.plan_check import load_plan, plan_problems
 
 PROPERTY = settings(
-    max_examples=400,
+    max_examples=500,
     deadline=None,  # never a test of machine speed
     derandomize=True,  # the same cases on every run and machine
     database=None,

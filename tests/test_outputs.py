@@ -8,6 +8,7 @@ import random
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,12 +60,16 @@ def _version(name: str, count: int) -> dict[str, str | bytes]:
     return files
 
 
-def _publisher(folder: str) -> None:
-    """Child process: publish two versions in turn, forever (until killed)."""
+def _publisher(folder: str, done: Any) -> None:
+    """Child process: publish two versions in turn, forever (until killed).
+
+    ``done`` (a semaphore) is released after each whole publication: A, B, A...
+    """
     versions = [_version("A", 120), _version("B", 80)]
     turn = 0
     while True:
         write_outputs(Path(folder), versions[turn % 2])
+        done.release()
         turn += 1
 
 
@@ -87,10 +92,15 @@ def test_a_run_killed_while_publishing_leaves_one_whole_version(tmp_path: Path) 
     context = multiprocessing.get_context("fork")
     rng = random.Random(7)
     seen = set()
-    for _ in range(25):
-        child = context.Process(target=_publisher, args=(str(folder),))
+    for attempt in range(25):
+        done = context.Semaphore(0)
+        child = context.Process(target=_publisher, args=(str(folder), done))
         child.start()
-        time.sleep(rng.uniform(0.05, 0.4))
+        # wait for 1 or 2 whole publications (A, then B), whatever the machine's speed,
+        # then kill at a random moment of the next one
+        for _ in range(1 + attempt % 2):
+            assert done.acquire(timeout=120), "the publisher made no progress"
+        time.sleep(rng.uniform(0.0, 0.02))
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
         child.join()
@@ -204,9 +214,7 @@ def test_safe_file_names_are_unique_even_ignoring_case() -> None:
         ("y" * 300 + ".html", "longer than 255 bytes"),
     ],
 )
-def test_a_name_that_would_land_outside_is_refused(
-    tmp_path: Path, name: str, reason: str
-) -> None:
+def test_a_name_that_would_land_outside_is_refused(tmp_path: Path, name: str, reason: str) -> None:
     with pytest.raises(OutputError, match="refusing to write") as info:
         write_outputs(tmp_path / "a" / "out", {"plan.json": "{}", name: "x"})
     assert reason in str(info.value)
@@ -215,7 +223,7 @@ def test_a_name_that_would_land_outside_is_refused(
 
 
 def test_names_equal_but_for_case_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="'Plan.json' on a case-insensitive disk"):
+    with pytest.raises(OutputError, match=r"'Plan\.json' on a case-insensitive disk"):
         write_outputs(tmp_path / "out", {"Plan.json": "a", "plan.json": "b"})
 
 

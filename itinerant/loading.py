@@ -22,7 +22,16 @@ from pydantic import ValidationError
 
 from itinerant.errors import FarVenueWarning, ScenarioError, TerritoryError
 from itinerant.plan import Plan
-from itinerant.scenario import Period, Point, Scenario, TerritoryRef, format_time
+from itinerant.scenario import (
+    MAX_ADDRESS_LENGTH,
+    MAX_NAME_LENGTH,
+    Period,
+    Point,
+    Scenario,
+    TerritoryRef,
+    format_time,
+    has_control_character,
+)
 from itinerant.territory import Commune, Territory
 
 __all__ = [
@@ -453,6 +462,10 @@ def parse_communes_csv(
         if not row["name"]:
             problems.append(f"{where}: name: is empty")
             continue
+        text_problem = _text_cell_problem(row, where)
+        if text_problem is not None:
+            problems.append(text_problem)
+            continue
         communes.append(
             Commune(
                 insee=insee,
@@ -474,6 +487,21 @@ def parse_communes_csv(
         msg = f"{source}: no commune rows"
         raise ScenarioError([msg])
     return tuple(sorted(communes, key=lambda c: c.insee))
+
+
+def _text_cell_problem(row: dict[str, str], where: str) -> str | None:
+    """Name a commune name or address on several lines, or too long (they reach outputs)."""
+    for column, limit in (
+        ("name", MAX_NAME_LENGTH),
+        ("name_2026", MAX_NAME_LENGTH),
+        ("town_hall_address", MAX_ADDRESS_LENGTH),
+    ):
+        value = row.get(column, "")
+        if has_control_character(value):
+            return f"{where}: {column}: {_short(value)} holds a line break or a control character"
+        if len(value) > limit:
+            return f"{where}: {column}: {_short(value)} is longer than {limit} characters"
+    return None
 
 
 _FAR_KM = 300.0

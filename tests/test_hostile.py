@@ -48,6 +48,7 @@ TODAY = dt.date(2026, 11, 23)
 
 HOSTILE = settings(
     max_examples=120,
+    derandomize=True,  # the same cases on every run: CI is reproducible
     deadline=None,  # never a test of machine speed (#13): a hang shows as a stuck run
     database=None,  # shared checkout: no example database
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -1020,3 +1021,18 @@ def test_every_bad_option_is_one_clear_error(
         assert result.exit_code == 1, (command, option, value, result.output)
         assert not list(root.iterdir()), "nothing written"
     assert not (scenario.parent / "history.sqlite").exists()
+
+
+def test_a_commune_name_on_two_lines_is_refused(tmp_path: Path) -> None:
+    """Commune names reach calendars and sheets: one line, like every name (#18)."""
+    lines = COMMUNES_CSV.splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("name")] = '"Aix-en-\nIssart"'
+    (tmp_path / "communes.csv").write_text(
+        "\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8"
+    )
+    text = BUNDLED_TEXT.replace("  bundled: 7-vallees", "  communes_csv: communes.csv", 1)
+    assert "line 2: name: 'Aix-en-\\nIssart' holds a line break" in _scenario_problems(
+        tmp_path, text
+    )

@@ -24,18 +24,18 @@ from itinerant.history import (
     mark_cancelled,
     records_from_plan,
 )
-from itinerant.horizon import compare_scenarios, horizon_files, plan_weeks
+from itinerant.horizon import MAX_WEEKS, compare_scenarios, horizon_files, plan_weeks
 from itinerant.loading import (
     commune_codes,
     load_bundled_territory,
     load_scenario,
     parse_cancellation,
-    read_plan,
     read_text_file,
     with_week,
 )
-from itinerant.outputs import write_atomic, write_outputs
+from itinerant.outputs import check_output_folder, write_atomic, write_outputs
 from itinerant.pipeline import (
+    check_inputs,
     compute_demand,
     load_network,
     network_report,
@@ -45,6 +45,7 @@ from itinerant.pipeline import (
     scenario_area,
     scenario_hash,
 )
+from itinerant.plan_check import load_plan
 from itinerant.replan import (
     DisruptionKind,
     apply_disruptions,
@@ -60,10 +61,18 @@ from itinerant.territory import Territory
 
 DEFAULT_SCENARIO = Path("scenarios/7-vallees.yaml")
 F = TypeVar("F", bound=Callable[..., Any])
+SEED = click.IntRange(min=0, max=2**31 - 1)
+"""``--seed``: the bounds of ``solver.seed`` (CP-SAT takes 32-bit seeds)."""
 
 
 class _Group(click.Group):
     """A click group that turns library errors into ``Error: ...`` and exit code 1."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _usage_error(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         with warnings.catch_warnings():
@@ -73,6 +82,19 @@ class _Group(click.Group):
                 return super().invoke(ctx)
             except ItinerantError as exc:
                 raise click.ClickException(str(exc)) from None
+            except click.UsageError as exc:
+                raise _usage_error(exc) from None
+
+
+def _usage_error(exc: click.UsageError) -> click.ClickException:
+    """Turn a bad option or argument into one ``Error: ...`` line and exit 1, as any error.
+
+    Help asked for by giving no arguments (``itinerant history``) stays help.
+    """
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    command = exc.ctx.command_path if exc.ctx is not None else "itinerant"
+    return click.ClickException(f"{exc.format_message()} (see `{command} --help`)")
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
@@ -160,6 +182,7 @@ def validate(scenario_path: Path) -> None:
         itinerant validate scenarios/7-vallees.yaml
     """
     scenario, territory = _load(scenario_path)
+    check_inputs(scenario, territory, source=str(scenario_path))
     click.echo(
         f"{scenario_path}: valid — {scenario.name!r}, week {scenario.period.week}, "
         f"{len(scenario.units)} unit(s), {len(scenario.staff)} staff, "
@@ -340,7 +363,7 @@ def network_info(scenario_path: Path) -> None:
 @click.option(
     "--week", help="ISO week to plan, e.g. 2026-W49 (default: the scenario's, or next week)."
 )
-@click.option("--seed", type=int, help="Search seed (default: the scenario's).")
+@click.option("--seed", type=SEED, help="Search seed (default: the scenario's).")
 @click.option(
     "--out",
     "out_dir",
@@ -350,8 +373,8 @@ def network_info(scenario_path: Path) -> None:
 @click.option(
     "--weeks",
     "weeks",
-    type=click.IntRange(min=1),
-    help="Plan N consecutive weeks (rolling horizon), each in its own sub-folder, "
+    type=click.IntRange(min=1, max=MAX_WEEKS),
+    help=f"Plan N consecutive weeks (at most {MAX_WEEKS}) (rolling horizon), each in its own sub-folder, "
     "with a rotation calendar.",
 )
 @offline_option
@@ -369,6 +392,8 @@ def plan(
     Example:
         itinerant plan scenarios/7-vallees.yaml --week 2026-W49 --weeks 4
     """
+    if out_dir is not None:
+        check_output_folder(out_dir)
     scenario, territory = _load(scenario_path)
     if week is not None:
         scenario = with_week(scenario, week)
@@ -427,8 +452,10 @@ def render(
     Example:
         itinerant render maps/7-vallees/2026-W49/plan.json --lang en --out w49-en
     """
+    if out_dir is not None:
+        check_output_folder(out_dir)
     scenario, territory = _load(scenario_path)
-    week_plan = read_plan(plan_path)
+    week_plan = load_plan(plan_path, scenario, territory)
     settings = _settings(offline=offline)
     network = load_network(
         scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
@@ -493,12 +520,16 @@ def _plan_weeks(
     type=click.Path(dir_okay=False, path_type=Path),
 )
 @click.option(
-    "--weeks", type=click.IntRange(min=1), default=4, show_default=True, help="Weeks to plan."
+    "--weeks",
+    type=click.IntRange(min=1, max=MAX_WEEKS),
+    default=4,
+    show_default=True,
+    help=f"Weeks to plan (at most {MAX_WEEKS}).",
 )
 @click.option(
     "--week", help="First ISO week, e.g. 2026-W49 (default: the first scenario's, or next week)."
 )
-@click.option("--seed", type=int, help="Search seed (default: each scenario's).")
+@click.option("--seed", type=SEED, help="Search seed (default: each scenario's).")
 @click.option(
     "--out",
     "out_dir",
@@ -535,6 +566,7 @@ def compare(
     if len(scenario_paths) < 2:
         msg = "compare: name at least two scenarios"
         raise click.UsageError(msg)
+    check_output_folder(out_dir)
     settings = _settings(offline=offline)
     runs, files = compare_scenarios(
         scenario_paths,
@@ -601,8 +633,8 @@ def history_add(plan_path: Path, scenario_path: Path, cancelled: tuple[str, ...]
     Example:
         itinerant history add maps/7-vallees/2026-W49/plan.json --cancelled 62549:2026-12-03
     """
-    scenario, _ = _load(scenario_path)
-    week_plan = read_plan(plan_path)
+    scenario, territory = _load(scenario_path)
+    week_plan = load_plan(plan_path, scenario, territory, windows=False)
     pairs = [parse_cancellation(item) for item in cancelled]
     records = records_from_plan(week_plan, source=plan_path.name, cancelled=pairs)
     unknown = set(pairs) - {(r.date, r.insee) for r in records}
@@ -706,8 +738,13 @@ def history_import(csv_path: Path, scenario_path: Path) -> None:
     Example:
         itinerant history import past-visits.csv
     """
-    scenario, _ = _load(scenario_path)
-    records = import_csv_text(read_text_file(csv_path, what="history CSV"), source=csv_path.name)
+    scenario, territory = _load(scenario_path)
+    records = import_csv_text(
+        read_text_file(csv_path, what="history CSV"),
+        source=csv_path.name,
+        insee_codes={commune.insee for commune in territory.communes},
+        unit_ids={unit.id for unit in scenario.units},
+    )
     count = add_visits(_history_path(scenario, scenario_path), records, replace_week=False)
     click.echo(
         i18n.text("cli.history_imported", scenario.language, count=count, path=scenario.history)
@@ -761,7 +798,7 @@ def history_import(csv_path: Path, scenario_path: Path) -> None:
     help="A road closed for the rest of the week (repeatable): a number (D928), a name, "
     "way/ID, or LAT,LON for the segment nearest that point. Needs a road network.",
 )
-@click.option("--seed", type=int, help="Search seed (default: the scenario's).")
+@click.option("--seed", type=SEED, help="Search seed (default: the scenario's).")
 @click.option(
     "--out",
     "out_dir",
@@ -792,8 +829,10 @@ def replan(
         itinerant replan maps/7-vallees/2026-W49/plan.json --from 2026-12-02 \\
             --unit-unavailable bus:2026-12-02 --road-closed D928
     """
+    if out_dir is not None:
+        check_output_folder(out_dir)
     scenario, territory = _load(scenario_path)
-    previous = read_plan(plan_path)
+    previous = load_plan(plan_path, scenario, territory, windows=False)
     scenario = with_week(scenario, previous.week)
     day = start.date()
     if day not in previous.dates:

@@ -13,12 +13,24 @@ class ItinerantError(Exception):
     """Base class of every error itinerant reports to its user."""
 
 
+MAX_PROBLEMS_SHOWN = 100
+"""Problems an error message lists; a count says how many more there are."""
+
+
 class ScenarioError(ItinerantError, ValueError):
-    """A scenario (or a file it names) is invalid; one line per problem."""
+    """A scenario (or a file it names) is invalid; one line per problem.
+
+    All problems are in ``problems``; the message shows the first
+    :data:`MAX_PROBLEMS_SHOWN` and how many more there are.
+    """
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        hidden = len(self.problems) - len(shown)
+        if hidden:
+            shown.append(f"... and {hidden} more problem(s) (fix these first)")
+        super().__init__("\n".join(shown))
 
 
 class UnknownCommuneError(ScenarioError):
@@ -55,6 +67,10 @@ class SweepError(ItinerantError):
 
 class ApproximateDistancesWarning(UserWarning):
     """No road network: travel times come from straight lines times a circuity factor."""
+
+
+class FarVenueWarning(UserWarning):
+    """A venue lies far from its commune's town hall (a typo, or lat and lon swapped)."""
 
 
 class DisruptionIgnoredWarning(UserWarning):

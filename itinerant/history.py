@@ -21,11 +21,18 @@ import datetime as dt
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from itinerant import i18n
 from itinerant.errors import HistoryError, ScenarioError
@@ -75,9 +82,12 @@ CSV_COLUMNS = (
 id, stop id, ``done``/``cancelled``, session start ``HH:MM`` (may be empty), and where the
 record came from (plan file name, ``import``...)."""
 
-_WEEK_RE = re.compile(r"^\d{4}-W\d{2}$")
-_INSEE_RE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
-_HHMM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_WEEK_RE = re.compile(r"[0-9]{4}-W[0-9]{2}\Z")  # ASCII digits; \Z: no trailing newline
+_INSEE_RE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")  # a pydantic (Rust) pattern: $ is the end
+_HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+"""Dates a recorded visit may have."""
 _DB_COLUMNS = "week, date, insee, commune, unit_id, stop_id, status, start, source"
 _INSERT = f"INSERT OR REPLACE INTO visits ({_DB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -101,7 +111,7 @@ class VisitRecord(BaseModel):
 
     date: dt.date
     insee: str = Field(pattern=_INSEE_RE.pattern, description="INSEE code of the commune")
-    unit_id: str = Field(min_length=1)
+    unit_id: str = Field(min_length=1, max_length=64)
     stop_id: str = ""
     status: Status = "done"
     week: str = Field(default="", description="ISO week, e.g. 2026-W49")
@@ -127,6 +137,14 @@ class VisitRecord(BaseModel):
                     data["week"] = iso_week(date)
         return data
 
+    @field_validator("date")
+    @classmethod
+    def _plausible(cls, date: dt.date) -> dt.date:
+        if not FIRST_DATE <= date <= LAST_DATE:
+            msg = f"is not between {FIRST_DATE} and {LAST_DATE}"
+            raise ValueError(msg)
+        return date
+
     @model_validator(mode="after")
     def _consistent(self) -> VisitRecord:
         if not _WEEK_RE.match(self.week):
@@ -146,21 +164,26 @@ def records_from_plan(
 ) -> list[VisitRecord]:
     """Turn a plan's visits into history records; ``cancelled``: (date, INSEE) pairs."""
     cancel = set(cancelled)
-    return [
-        VisitRecord(
-            week=plan.week,
-            date=tour.date,
-            insee=visit.insee,
-            commune=visit.commune_name,
-            unit_id=tour.unit_id,
-            stop_id=visit.stop_id,
-            status="cancelled" if (tour.date, visit.insee) in cancel else "done",
-            start_time=format_time(visit.session_start),
-            source=source,
-        )
-        for tour in plan.tours
-        for visit in tour.visits
-    ]
+    try:
+        return [
+            VisitRecord(
+                week=plan.week,
+                date=tour.date,
+                insee=visit.insee,
+                commune=visit.commune_name,
+                unit_id=tour.unit_id,
+                stop_id=visit.stop_id,
+                status="cancelled" if (tour.date, visit.insee) in cancel else "done",
+                start_time=format_time(visit.session_start),
+                source=source,
+            )
+            for tour in plan.tours
+            for visit in tour.visits
+        ]
+    except ValidationError as exc:
+        detail = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        msg = f"{source}: a visit of the plan cannot be recorded: {detail}"
+        raise ScenarioError([msg]) from None
 
 
 # --------------------------------------------------------------------------- the file
@@ -185,6 +208,8 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
         _check_schema(connection, path, create=create)
         yield connection
     except sqlite3.OperationalError as exc:
+        if "decode" in str(exc) or "malformed" in str(exc):
+            raise HistoryError(_damaged(path, str(exc))) from exc
         if "locked" in str(exc) or "busy" in str(exc):
             msg = (
                 f"{path}: the visit history is busy (another command has been writing it "
@@ -194,8 +219,11 @@ def _connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
             msg = f"{path}: cannot read or write the visit history ({exc})"
         raise HistoryError(msg) from exc
     except sqlite3.DatabaseError as exc:
-        msg = f"{path}: not an itinerant visit history, or damaged ({exc})"
-        raise HistoryError(msg) from exc
+        raise HistoryError(
+            _damaged(path, str(exc), problem="not an itinerant visit history, or damaged")
+        ) from exc
+    except UnicodeDecodeError as exc:  # flipped bytes in a text column
+        raise HistoryError(_damaged(path, f"unreadable text: {exc}")) from exc
     finally:
         connection.close()
 
@@ -266,8 +294,35 @@ def _row(record: VisitRecord) -> tuple[str, ...]:
     )
 
 
-def _record(row: tuple[str, ...]) -> VisitRecord:
+def _record(path: Path, row: tuple[str, ...]) -> VisitRecord:
     week, date, insee, commune, unit_id, stop_id, status, start, source = row
+    try:
+        return _validate_row(week, date, insee, commune, unit_id, stop_id, status, start, source)
+    except ValidationError as exc:
+        detail = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        msg = f"the visit of {unit_id!r} to {insee!r} on {date!r} is invalid: {detail}"
+        raise HistoryError(_damaged(path, msg)) from None
+
+
+def _damaged(path: Path, detail: str, *, problem: str = "the visit history is damaged") -> str:
+    """Say that a history file cannot be trusted any more, and what to do."""
+    return (
+        f"{path}: {problem} ({detail}). Restore it from a backup, or "
+        "move it aside and rebuild it with `itinerant history import` from an export"
+    )
+
+
+def _validate_row(
+    week: str,
+    date: str,
+    insee: str,
+    commune: str,
+    unit_id: str,
+    stop_id: str,
+    status: str,
+    start: str,
+    source: str,
+) -> VisitRecord:
     return VisitRecord.model_validate(
         {
             "week": week,
@@ -386,7 +441,7 @@ def list_visits(
             " ORDER BY date, insee, unit_id",
             ((since or dt.date.min).isoformat(), (until or dt.date.max).isoformat()),
         ).fetchall()
-    return [_record(row) for row in rows]
+    return [_record(path, row) for row in rows]
 
 
 def last_visit_dates(path: Path, *, before: dt.date) -> dict[str, dt.date]:
@@ -404,7 +459,13 @@ def last_visit_dates(path: Path, *, before: dt.date) -> dict[str, dt.date]:
             " GROUP BY insee ORDER BY insee",
             (before.isoformat(),),
         ).fetchall()
-    return {insee: dt.date.fromisoformat(date) for insee, date in rows}
+    last: dict[str, dt.date] = {}
+    for insee, date in rows:
+        try:
+            last[insee] = dt.date.fromisoformat(date)
+        except (TypeError, ValueError):
+            raise HistoryError(_damaged(path, f"{date!r} is not a date")) from None
+    return last
 
 
 # --------------------------------------------------------------------------- CSV
@@ -432,7 +493,13 @@ _STATUSES = {
 }
 
 
-def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
+def import_csv_text(
+    text: str,
+    *,
+    source: str,
+    insee_codes: Collection[str] | None = None,
+    unit_ids: Collection[str] | None = None,
+) -> list[VisitRecord]:
     """Parse a history CSV into records.
 
     Columns ``date`` (YYYY-MM-DD), ``insee``, ``unit_id`` are required; ``status``
@@ -440,6 +507,8 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
     ``start_time`` (or ``start``), ``source`` (default ``source``) are optional; other
     columns are ignored. Comma or semicolon separated (as French spreadsheets save),
     headers and statuses in English or French (as :func:`export_csv_text` writes them).
+    With ``insee_codes`` (the territory's) and ``unit_ids`` (the scenario's), a row
+    naming another commune or unit is a problem too.
 
     Raises
     ------
@@ -477,6 +546,18 @@ def import_csv_text(text: str, *, source: str) -> list[VisitRecord]:
         except ValueError:
             problems.append(
                 f"{source}: line {line_no}: date: {values['date']!r} is not a date (YYYY-MM-DD)"
+            )
+            continue
+        where = f"{source}: line {line_no}"
+        if insee_codes is not None and values.get("insee") not in insee_codes:
+            problems.append(
+                f"{where}: insee: {values.get('insee')!r} is not a commune of the territory"
+            )
+            continue
+        if unit_ids is not None and values.get("unit_id") not in unit_ids:
+            known = ", ".join(sorted(unit_ids))
+            problems.append(
+                f"{where}: unit_id: {values.get('unit_id', '')[:80]!r} is not a unit of the scenario ({known})"
             )
             continue
         try:

@@ -27,6 +27,7 @@ from itinerant.compare import Indicators, compare, compute_indicators
 from itinerant.errors import ScenarioError
 from itinerant.history import last_visit_dates
 from itinerant.loading import load_scenario, resolve_week, with_week
+from itinerant.outputs import safe_file_name
 from itinerant.pipeline import Prepared, plan_prepared, prepare, render_outputs
 from itinerant.plan import Plan
 from itinerant.render.context import RenderContext
@@ -42,6 +43,7 @@ from itinerant.sweep import run_jobs
 from itinerant.territory import Territory
 
 __all__ = [
+    "MAX_WEEKS",
     "CalendarCell",
     "CalendarRow",
     "CommuneFacts",
@@ -145,6 +147,10 @@ class HorizonRun(_Model):
     warnings: tuple[str, ...] = Field(default=(), description="'Category: message' of each")
 
 
+MAX_WEEKS = 104
+"""Longest horizon of ``plan --weeks`` and ``compare --weeks``: two years."""
+
+
 def week_sequence(first_week: str, count: int) -> tuple[str, ...]:
     """Return ``count`` consecutive ISO weeks from ``first_week`` (e.g. ``2026-W52``, ``2026-W53``...).
 
@@ -153,8 +159,8 @@ def week_sequence(first_week: str, count: int) -> tuple[str, ...]:
     ValueError
         When ``count`` is below 1 or ``first_week`` is not an ISO week.
     """
-    if count < 1:
-        msg = f"--weeks: {count} is not a number of weeks (1 or more)"
+    if not 1 <= count <= MAX_WEEKS:
+        msg = f"--weeks: {count} is not a number of weeks (1 to {MAX_WEEKS})"
         raise ValueError(msg)
     monday = dt.date.fromisoformat(f"{first_week}-1")
     weeks = []
@@ -417,12 +423,25 @@ def plan_weeks(
 
 
 def scenario_labels(paths: Sequence[Path]) -> list[str]:
-    """Short, unique column labels: file stems, numbered when two files share a stem."""
-    stems = [path.stem for path in paths]
-    return [
-        stem if stems.count(stem) == 1 else f"{stem}-{stems[: i + 1].count(stem)}"
-        for i, stem in enumerate(stems)
-    ]
+    """Short, unique labels, also folder names: safe file stems, numbered when shared.
+
+    Each stem goes through :func:`itinerant.outputs.safe_file_name` (lower-cased, so that
+    ``A.yaml`` reads ``a``); stems given twice are numbered ``x-1``, ``x-2``..., skipping
+    a number another file already has as its stem (``x-1.yaml``). No two labels are
+    equal, even ignoring case.
+    """
+    stems = [safe_file_name(path.stem.lower() or "scenario") for path in paths]
+    taken = {stem for stem in stems if stems.count(stem) == 1}
+    labels = []
+    for stem in stems:
+        label, number = stem, 0
+        if stems.count(stem) > 1:
+            while label in taken or number == 0:
+                number += 1
+                label = f"{stem}-{number}"
+        taken.add(label)
+        labels.append(label)
+    return labels
 
 
 def compare_scenarios(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 import re
 import reprlib
+import stat
 import statistics
+import warnings
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -17,9 +20,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from itinerant.errors import ScenarioError, TerritoryError
+from itinerant.errors import FarVenueWarning, ScenarioError, TerritoryError
 from itinerant.plan import Plan
-from itinerant.scenario import Period, Point, Scenario, TerritoryRef, format_time
+from itinerant.scenario import (
+    MAX_ADDRESS_LENGTH,
+    MAX_NAME_LENGTH,
+    Period,
+    Point,
+    Scenario,
+    TerritoryRef,
+    format_time,
+    has_control_character,
+)
 from itinerant.territory import Commune, Territory, parse_outlines
 
 __all__ = [
@@ -68,21 +80,41 @@ class _ScenarioLoader(yaml.SafeLoader):
 
 
 def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    """Build a mapping, refusing a key given twice (PyYAML would keep the last silently)."""
+    """Build a mapping, refusing a key given twice (PyYAML would keep the last silently).
+
+    Merge keys (``<<: *defaults``, standard YAML) are accepted: the keys written out
+    override the merged ones, as the YAML spec says.
+    """
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"key {key!r} appears twice", key_node.start_mark
             )
         seen.add(key)
+    loader.flatten_mapping(node)
     return loader.construct_mapping(node)
+
+
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Refuse YAML tags whose values have no place in a scenario (``!!binary``, ``!!set``)."""
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"the tag {node.tag.rsplit(':', 1)[-1]!r} is not accepted here "
+        "(write plain text, numbers, lists and mappings)",
+        node.start_mark,
+    )
 
 
 _ScenarioLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
 )
+for _tag in ("binary", "set", "omap", "pairs"):
+    _ScenarioLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 _ScenarioLoader.yaml_implicit_resolvers = {
     first: [
         (tag, regexp)
@@ -110,19 +142,35 @@ _ScenarioLoader.add_implicit_resolver(
 )
 
 
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+"""Largest input file read (scenario, CSV, plan): 64 MiB, far above any real one."""
+
+
 def read_text_file(path: Path, *, what: str) -> str:
-    """Read a UTF-8 text file (a BOM is accepted), or raise with a clear message."""
+    """Read a UTF-8 text file (a BOM is accepted), or raise with a clear message.
+
+    Only a regular file of at most :data:`MAX_INPUT_BYTES` is read: a FIFO would block
+    and ``/dev/zero`` never end.
+    """
     try:
-        raw = path.read_bytes()
+        _check_regular(path, what)
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_INPUT_BYTES + 1)
+    except ScenarioError:
+        raise
     except FileNotFoundError:
         msg = f"{path}: {what} not found"
         raise ScenarioError([msg]) from None
     except IsADirectoryError:
         msg = f"{path}: is a folder, not a {what}"
         raise ScenarioError([msg]) from None
-    except OSError as exc:
-        msg = f"{path}: cannot read the {what} ({exc.strerror})"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        msg = f"{path}: cannot read the {what} ({reason})"
         raise ScenarioError([msg]) from exc
+    if len(raw) > MAX_INPUT_BYTES:
+        msg = f"{path}: the {what} is larger than {MAX_INPUT_BYTES // 2**20} MiB"
+        raise ScenarioError([msg])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -131,6 +179,16 @@ def read_text_file(path: Path, *, what: str) -> str:
             "save it as UTF-8 (e.g. from LibreOffice: 'Unicode (UTF-8)')"
         )
         raise ScenarioError([msg]) from None
+
+
+def _check_regular(path: Path, what: str) -> None:
+    """Refuse what exists but is not a regular file (FIFO, device); OSError if missing."""
+    mode = path.stat().st_mode  # FileNotFoundError for the caller
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError
+    if not stat.S_ISREG(mode):
+        msg = f"{path}: is not a regular file (a pipe or a device?), not a {what}"
+        raise ScenarioError([msg])
 
 
 def format_loc(loc: Loc) -> str:
@@ -272,7 +330,35 @@ def load_scenario(
     problems = check_scenario(scenario, territory, source=source)
     if problems:
         raise ScenarioError(problems)
+    _warn_far_venues(scenario, territory, source=source)
     return scenario, territory
+
+
+VENUE_WARN_KM = 20.0
+"""A venue farther than this from its commune's town hall gets a warning."""
+
+
+def _warn_far_venues(scenario: Scenario, territory: Territory, *, source: str) -> None:
+    for index, rule in enumerate(scenario.communes):
+        commune = territory.find(rule.commune)
+        if rule.venue is None or commune is None:
+            continue
+        far = distance_km(rule.venue.point, commune.point)
+        if far <= VENUE_WARN_KM:
+            continue
+        swapped = _swapped(rule.venue.point)
+        hint = (
+            "; lat and lon look swapped"
+            if swapped is not None and distance_km(swapped, commune.point) <= VENUE_WARN_KM
+            else ""
+        )
+        warnings.warn(
+            f"{source}: communes[{index}].venue.point: ({rule.venue.point.lat:g}, "
+            f"{rule.venue.point.lon:g}) is {far:.0f} km from {commune.name}'s town hall "
+            f"(more than {VENUE_WARN_KM:g} km){hint}",
+            FarVenueWarning,
+            stacklevel=2,
+        )
 
 
 def with_week(scenario: Scenario, week: str) -> Scenario:
@@ -280,7 +366,8 @@ def with_week(scenario: Scenario, week: str) -> Scenario:
     try:
         period = Period.model_validate({**scenario.period.model_dump(), "week": week})
     except ValidationError as exc:
-        msg = f"--week: {week!r} is not an ISO week (write it as 2026-W49)"
+        reason = exc.errors(include_url=False)[0]["msg"]
+        msg = f"--week: {_short(week)} {reason}"
         raise ScenarioError([msg]) from exc
     return scenario.model_copy(update={"period": period})
 
@@ -387,6 +474,10 @@ def parse_communes_csv(
         if not row["name"]:
             problems.append(f"{where}: name: is empty")
             continue
+        text_problem = _text_cell_problem(row, where)
+        if text_problem is not None:
+            problems.append(text_problem)
+            continue
         communes.append(
             Commune(
                 insee=insee,
@@ -411,6 +502,21 @@ def parse_communes_csv(
         msg = f"{source}: no commune rows"
         raise ScenarioError([msg])
     return tuple(sorted(communes, key=lambda c: c.insee))
+
+
+def _text_cell_problem(row: dict[str, str], where: str) -> str | None:
+    """Name a commune name or address on several lines, or too long (they reach outputs)."""
+    for column, limit in (
+        ("name", MAX_NAME_LENGTH),
+        ("name_2026", MAX_NAME_LENGTH),
+        ("town_hall_address", MAX_ADDRESS_LENGTH),
+    ):
+        value = row.get(column, "")
+        if has_control_character(value):
+            return f"{where}: {column}: {_short(value)} holds a line break or a control character"
+        if len(value) > limit:
+            return f"{where}: {column}: {_short(value)} is longer than {limit} characters"
+    return None
 
 
 _FAR_KM = 300.0
@@ -681,12 +787,51 @@ def read_service_points(path: Path) -> list[Point]:
 
 
 def read_plan(path: Path) -> Plan:
-    """Read a plan written by ``itinerant plan`` (possibly edited by hand)."""
+    """Read a plan written by ``itinerant plan`` (possibly edited by hand): its structure only.
+
+    :func:`itinerant.plan_check.load_plan` also checks it against the scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Not JSON, a key given twice, ``NaN``/``Infinity``, or a field of the wrong type.
+    """
+    source = str(path)
     text = read_text_file(path, what="plan file")
+    try:
+        json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except _PlanJsonError as exc:
+        raise ScenarioError([f"{source}: {exc}"]) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        msg = f"{source}: not valid JSON{where}; write the plan again with `itinerant plan`"
+        raise ScenarioError([msg]) from None
     try:
         return Plan.model_validate_json(text)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, source=str(path))) from None
+        raise ScenarioError(format_validation_error(exc, source=source)) from None
+
+
+class _PlanJsonError(ValueError):
+    """A JSON document that parses but that no plan may be."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            msg = f"the key {_short(key)} appears twice in one object"
+            raise _PlanJsonError(msg)
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> float:
+    msg = f"{name} is not a number a plan may hold"
+    raise _PlanJsonError(msg)
 
 
 def parse_cancellation(text: str) -> tuple[dt.date, str]:

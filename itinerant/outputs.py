@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from itinerant.errors import OutputError
 
-__all__ = ["MANIFEST", "write_atomic", "write_outputs"]
+__all__ = ["MANIFEST", "check_output_folder", "safe_file_name", "write_atomic", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,91 @@ _FILE_MODE = 0o666 & ~_umask()
 """Permissions of a new ordinary file under the process umask (usually 0644)."""
 _DIR_MODE = 0o777 & ~_umask()
 """Permissions of a new folder under the process umask (usually 0755)."""
+
+
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+_MAX_PLAIN = 64
+_WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{kind}{n}" for kind in ("COM", "LPT") for n in range(10)]
+)
+_MAX_NAME_BYTES = 255  # longest file or folder name on common file systems
+
+
+def safe_file_name(text: str) -> str:
+    """Map text from user data (a unit id, a staff id, a scenario label) to a file name.
+
+    A plain name (lower-case ASCII letters, digits, ``_``, ``-`` and single inner ``.``,
+    at most 64 characters, no Windows reserved name such as ``CON`` or ``NUL``) is kept as
+    it is. Anything else (``..``, ``/``, NUL, a newline, capitals, 300 characters...)
+    becomes a readable prefix of its safe characters, ``--`` and a digest of the exact
+    text: ``../../X`` gives ``X--<12 hex digits>``. Plain names never contain ``--``, so
+    two different texts never get the same name, even on a case-insensitive file system.
+    The result is one path component: no separator, never ``.`` or ``..``.
+    """
+    if (
+        len(text) <= _MAX_PLAIN
+        and _PLAIN_NAME.match(text)
+        and "--" not in text
+        and ".." not in text
+        and not text.endswith((".", "-"))
+        and text.split(".", 1)[0].upper() not in _WINDOWS_RESERVED
+    ):
+        return text
+    prefix = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-")[:32].strip("_-") or "x"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{prefix}--{digest}"
+
+
+def _unsafe_part(part: str) -> str | None:
+    """Why one component of an output file name cannot be written, or None."""
+    if part in ("", ".", ".."):
+        return f"{part!r} is not a file or folder name"
+    if any(ord(c) < 32 or c in "\\\x7f" for c in part):
+        return "it contains a control character or a backslash"
+    if len(part.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        return f"a component is longer than {_MAX_NAME_BYTES} bytes"
+    return None
+
+
+def check_output_folder(folder: Path) -> None:
+    """Refuse an output folder whose path no file system takes (before any work is done).
+
+    Raises
+    ------
+    OutputError
+        A component of the path is longer than 255 bytes or holds a NUL byte.
+    """
+    for part in folder.parts:
+        if "\x00" in part or len(os.fsencode(part)) > _MAX_NAME_BYTES:
+            msg = (
+                f"{_shorten(str(folder))}: cannot be an output folder (a folder name is longer "
+                f"than {_MAX_NAME_BYTES} bytes or holds a NUL byte)"
+            )
+            raise OutputError(msg)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _check_names(folder: Path, names: list[str]) -> None:
+    """Refuse output names that would land outside ``folder`` or collide in case."""
+    problems = []
+    seen: dict[str, str] = {}
+    for name in names:
+        why = next(filter(None, (_unsafe_part(part) for part in name.split("/"))), None)
+        if why is not None:
+            problems.append(f"refusing to write {name[:80]!r} in {folder}: {why}")
+            continue
+        folded = name.casefold()
+        if folded in seen:
+            problems.append(
+                f"refusing to write {name!r} in {folder}: it is {seen[folded]!r} "
+                "on a case-insensitive disk"
+            )
+        seen[folded] = name
+    if problems:
+        raise OutputError("\n".join(problems))
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -82,9 +169,14 @@ def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     Raises
     ------
     OutputError
-        When a file cannot be written; the previous outputs are then untouched.
+        When a file cannot be written, or a name would land outside ``folder``; the
+        previous outputs are then untouched.
     """
-    _recover(folder)
+    try:
+        _recover(folder)
+    except OSError as exc:  # a folder name too long, a parent that is a file...
+        raise _output_error(folder, exc) from exc
+    _check_names(folder, [*files, MANIFEST])
     if folder.exists() and not _is_ours(folder):
         logger.info("%s holds files of its own: writing file by file", folder)
         return _write_in_place(folder, files)

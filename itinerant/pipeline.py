@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from itinerant.demand import DemandScore, demand_scores
-from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
+from itinerant.errors import (
+    ApproximateDistancesWarning,
+    RoadNetworkError,
+    ScenarioError,
+    SnappingError,
+)
 from itinerant.i18n import Language, format_ratio, text
 from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
@@ -256,6 +261,27 @@ def leg_geometries(
                     network, units[tour.unit_id].vehicle, points[leg[0]], points[leg[1]]
                 )
     return geometries
+
+
+def check_inputs(scenario: Scenario, territory: Territory, *, source: str) -> None:
+    """Run the checks of ``plan`` that need no road network, as ``validate`` does.
+
+    Reads every file the scenario names (service points, indicators, commune outlines)
+    and checks the demand weights and overrides against them.
+
+    Raises
+    ------
+    ScenarioError, TerritoryError
+        With the file, line and value of each problem.
+    """
+    try:
+        compute_demand(scenario, territory, None)
+    except ScenarioError as exc:  # name the scenario file on the lines about its fields
+        raise ScenarioError(
+            [f"{source}: {p}" if p.startswith("demand.") else p for p in exc.problems]
+        ) from None
+    if scenario.territory.contours is not None:
+        read_outlines(scenario.territory.contours)
 
 
 def render_outputs(

@@ -12,6 +12,7 @@ import difflib
 import itertools
 import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "HIGHWAY_TYPES",
     "WEEKDAYS",
     "Contact",
     "Contacts",
@@ -51,15 +53,54 @@ __all__ = [
     "VehicleProfile",
     "Venue",
     "format_time",
+    "has_control_character",
+    "iso_week_monday",
     "unused_skills",
 ]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_TIME_RE = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*$")
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# ASCII digits and \Z: `$` would accept a trailing newline and `\d` any Unicode digit
+_TIME_RE = re.compile(r"\s*([0-9]{1,2})\s*[:hH]\s*([0-9]{2})?\s*\Z", re.ASCII)
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})\Z")
+MAX_ID_LENGTH = 64
+"""Longest unit or staff id (ids become file names)."""
+MAX_NAME_LENGTH = 200
+"""Longest name or label (unit, staff, depot, venue, commune, role, skill)."""
+MAX_ADDRESS_LENGTH = 300
+"""Longest address."""
+MIN_YEAR, MAX_YEAR = 1900, 9000
+"""ISO weeks outside these years are refused (date arithmetic stays far from year 9999)."""
+HIGHWAY_TYPES = (
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "road",
+    "track",
+    "busway",
+)
+"""OSM ``highway`` types whose speed ``network.highway_speeds_kmh`` may set."""
+
+
+def _highway_type(value: str) -> str:
+    if value not in HIGHWAY_TYPES:
+        raise PydanticCustomError(
+            "highway", "is not an OSM highway type ({known})", {"known": ", ".join(HIGHWAY_TYPES)}
+        )
+    return value
 
 
 def _parse_time(value: Any, info: ValidationInfo) -> int:
@@ -101,10 +142,40 @@ def _check_identifier(value: str) -> str:
         raise PydanticCustomError(
             "identifier", "is not an identifier (letters, digits, '_', '-', '.'; no spaces)"
         )
+    if len(value) > MAX_ID_LENGTH:
+        raise PydanticCustomError(
+            "identifier", "is longer than {limit} characters", {"limit": MAX_ID_LENGTH}
+        )
     return value
 
 
 Identifier = Annotated[str, AfterValidator(_check_identifier)]
+
+
+def has_control_character(text: str) -> bool:
+    """Whether text holds a control character, or a line or paragraph separator."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
+def _single_line(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if has_control_character(value):
+            raise PydanticCustomError(
+                "name", "holds a line break or a control character (write it on one line)"
+            )
+        if len(value) > limit:
+            raise PydanticCustomError("name", "is longer than {limit} characters", {"limit": limit})
+        return value
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, Field(min_length=1), _single_line(MAX_NAME_LENGTH)]
+"""A name or label: one line, 1 to :data:`MAX_NAME_LENGTH` characters."""
+Label = Annotated[str, _single_line(MAX_NAME_LENGTH)]
+"""A short single-line text that may be empty."""
+Address = Annotated[str, _single_line(MAX_ADDRESS_LENGTH)]
+"""A postal address: one line, at most :data:`MAX_ADDRESS_LENGTH` characters."""
 
 
 def _resolve_path(value: Path, info: ValidationInfo) -> Path:
@@ -184,8 +255,8 @@ class Contacts(_Model):
 class Point(_Model):
     """A WGS84 point."""
 
-    lat: float = Field(ge=-90, le=90, description="latitude, degrees")
-    lon: float = Field(ge=-180, le=180, description="longitude, degrees")
+    lat: float = Field(strict=True, ge=-90, le=90, description="latitude, degrees")
+    lon: float = Field(strict=True, ge=-180, le=180, description="longitude, degrees")
 
 
 class TimeWindow(_Model):
@@ -268,7 +339,11 @@ class TerritoryRef(_Model):
         default=None, description="GeoJSON of commune outlines (property 'insee'), for maps"
     )
     illectronism_rate: float = Field(
-        default=0.214, ge=0, le=1, description="share of adults in illectronism (INSEE, EPCI)"
+        strict=True,
+        default=0.214,
+        ge=0,
+        le=1,
+        description="share of adults in illectronism (INSEE, EPCI)",
     )
 
     @model_validator(mode="before")
@@ -288,9 +363,26 @@ class TerritoryRef(_Model):
 class Depot(_Model):
     """Where every tour starts and ends (the cooperative's premises)."""
 
-    name: str = Field(min_length=1)
-    address: str = ""
+    name: Name
+    address: Address = ""
     point: Point
+
+
+def iso_week_monday(week: str) -> dt.date | None:
+    """Return the Monday of an ISO week such as ``2026-W49``; None if it is not one.
+
+    Only ASCII ``YYYY-Www`` between :data:`MIN_YEAR` and :data:`MAX_YEAR` is a week.
+    """
+    match = _WEEK_RE.match(week)
+    if match is None:
+        return None
+    year, number = int(match.group(1)), int(match.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        return dt.date.fromisocalendar(year, number, 1)
+    except ValueError:
+        return None
 
 
 def _check_week(value: str | None) -> str | None:
@@ -300,12 +392,16 @@ def _check_week(value: str | None) -> str | None:
     if match is None:
         raise PydanticCustomError("week", "is not an ISO week (write it as '2026-W49')")
     year, week = int(match.group(1)), int(match.group(2))
-    try:
-        dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "week",
+            "is not an ISO week of the years {low} to {high}",
+            {"low": MIN_YEAR, "high": MAX_YEAR},
+        )
+    if iso_week_monday(value) is None:
         raise PydanticCustomError(
             "week", "is not an ISO week ({year} has no week {week})", {"year": year, "week": week}
-        ) from None
+        )
     return value
 
 
@@ -334,13 +430,17 @@ class Period(_Model):
 class VehicleProfile(_Model):
     """How fast a unit drives on the road network."""
 
-    max_speed_kmh: float = Field(default=110, gt=0, le=130, description="speed cap")
+    max_speed_kmh: float = Field(strict=True, default=110, gt=0, le=130, description="speed cap")
     speed_factor: float = Field(
-        default=1.0, gt=0, le=1.5, description="multiplies the road's speed (slower vehicle < 1)"
+        strict=True,
+        default=1.0,
+        gt=0,
+        le=1.5,
+        description="multiplies the road's speed (slower vehicle < 1)",
     )
     towed: bool = Field(default=False, description="a trailer is towed (capped at 80 km/h)")
     fallback_speed_kmh: float = Field(
-        default=50, gt=0, le=130, description="mean speed for straight-line estimates"
+        strict=True, default=50, gt=0, le=130, description="mean speed for straight-line estimates"
     )
 
     @model_validator(mode="after")
@@ -364,7 +464,7 @@ class LunchBreak(_Model):
 
     start: TimeOfDay
     end: TimeOfDay
-    duration_min: int = Field(default=45, ge=0, le=180)
+    duration_min: int = Field(strict=True, default=45, ge=0, le=180)
 
     @model_validator(mode="after")
     def _fits(self) -> LunchBreak:
@@ -383,30 +483,36 @@ class LunchBreak(_Model):
 class CrewRole(_Model):
     """One crew member a unit needs: a person holding all of ``skills``."""
 
-    role: str = Field(min_length=1, description="label, e.g. 'médiateur conducteur'")
-    skills: tuple[str, ...] = Field(min_length=1)
+    role: Name = Field(description="label, e.g. 'médiateur conducteur'")
+    skills: tuple[Name, ...] = Field(min_length=1)
 
 
 class Unit(_Model):
     """A mobile unit: the e-inclusion van, the towed tiny house, ..."""
 
     id: Identifier
-    name: str = Field(min_length=1)
-    kind: str = Field(default="van", description="van, tiny_house, or any other label")
+    name: Name
+    kind: Name = Field(default="van", description="van, tiny_house, or any other label")
     vehicle: VehicleProfile = VehicleProfile()
-    session_min: int = Field(gt=0, le=720, description="length of one session on site")
-    setup_min: int = Field(default=15, ge=0, le=240)
-    packup_min: int = Field(default=15, ge=0, le=240)
+    session_min: int = Field(strict=True, gt=0, le=720, description="length of one session on site")
+    setup_min: int = Field(strict=True, default=15, ge=0, le=240)
+    packup_min: int = Field(strict=True, default=15, ge=0, le=240)
     day: TimeWindow = Field(description="working-day window: leave the depot, be back")
     lunch: LunchBreak | None = None
-    max_drive_min: int = Field(default=240, gt=0, le=720, description="driving time cap a day")
+    max_drive_min: int = Field(
+        strict=True, default=240, gt=0, le=720, description="driving time cap a day"
+    )
     max_stops_per_day: int | None = Field(
-        default=None, gt=0, le=20, description="default 1 for a tiny house, 3 otherwise"
+        strict=True,
+        default=None,
+        gt=0,
+        le=20,
+        description="default 1 for a tiny house, 3 otherwise",
     )
     multi_day_stays: bool | None = Field(
         default=None, description="may stay at one site on consecutive days (tiny house: yes)"
     )
-    max_stay_days: int = Field(default=3, ge=1, le=7)
+    max_stay_days: int = Field(strict=True, default=3, ge=1, le=7)
     working_days: tuple[Weekday, ...] | None = Field(
         default=None, description="days the unit may go out; default: the period's days"
     )
@@ -414,9 +520,11 @@ class Unit(_Model):
         default=(), description="dates the unit cannot go out (servicing, breakdown)"
     )
     crew: tuple[CrewRole, ...] = Field(min_length=1)
-    cost_per_km: float = Field(default=0.0, ge=0, le=1000, description="euros per km driven")
-    fuel_l_per_100km: float = Field(default=0.0, ge=0, le=1000)
-    co2_kg_per_l: float = Field(default=2.5, ge=0, le=100)
+    cost_per_km: float = Field(
+        strict=True, default=0.0, ge=0, le=1000, description="euros per km driven"
+    )
+    fuel_l_per_100km: float = Field(strict=True, default=0.0, ge=0, le=1000)
+    co2_kg_per_l: float = Field(strict=True, default=2.5, ge=0, le=100)
 
     @property
     def visit_min(self) -> int:
@@ -456,17 +564,21 @@ class Staff(_Model):
     """A staff member: skills, weekly availability, absences, hours."""
 
     id: Identifier
-    name: str = Field(min_length=1)
-    skills: tuple[str, ...] = ()
+    name: Name
+    skills: tuple[Name, ...] = ()
     availability: WeeklyWindows = Field(
         default_factory=lambda: _weekdays_windows(TimeWindow(start=8 * 60, end=18 * 60)),
         description="when the person can work, by weekday (default Mon-Fri 08:00-18:00)",
     )
     absences: tuple[DateOrRange, ...] = ()
-    max_hours_week: float = Field(default=35, gt=0, le=60)
-    max_hours_day: float = Field(default=10, gt=0, le=13)
+    max_hours_week: float = Field(strict=True, default=35, gt=0, le=60)
+    max_hours_day: float = Field(strict=True, default=10, gt=0, le=13)
     cost_per_hour: float = Field(
-        default=0.0, ge=0, le=1000, description="employer cost per hour worked, for comparisons"
+        strict=True,
+        default=0.0,
+        ge=0,
+        le=1000,
+        description="employer cost per hour worked, for comparisons",
     )
     phone: Phone | None = Field(default=None, description="printed on the crew's sheets")
 
@@ -474,8 +586,8 @@ class Staff(_Model):
 class Venue(_Model):
     """Where a session is held, when not at the town hall."""
 
-    name: str = Field(min_length=1)
-    address: str = ""
+    name: Name
+    address: Address = ""
     point: Point
 
 
@@ -493,8 +605,8 @@ class StopDefaults(_Model):
         description="when a session may start, by weekday (default Mon-Fri 09:00-12:00, 13:30-17:00)",
     )
     units: tuple[str, ...] | None = Field(default=None, description="unit ids; default all")
-    min_visits_per_week: int = Field(default=0, ge=0, le=7)
-    max_visits_per_week: int = Field(default=1, ge=0, le=7)
+    min_visits_per_week: int = Field(strict=True, default=0, ge=0, le=7)
+    max_visits_per_week: int = Field(strict=True, default=1, ge=0, le=7)
 
     @model_validator(mode="after")
     def _min_max(self) -> StopDefaults:
@@ -510,7 +622,7 @@ class StopDefaults(_Model):
 class StopRule(_Model):
     """Per-commune settings: venue, windows, closures, allowed units, visit bounds."""
 
-    commune: str = Field(min_length=1, description="INSEE code or commune name")
+    commune: Name = Field(description="INSEE code or commune name")
     venue: Venue | None = None
     contact: Contact | None = Field(
         default=None, description="who to call at the stop (venue or town hall)"
@@ -518,8 +630,8 @@ class StopRule(_Model):
     windows: WeeklyWindows | None = None
     closures: tuple[DateOrRange, ...] = ()
     units: tuple[str, ...] | None = None
-    min_visits_per_week: int | None = Field(default=None, ge=0, le=7)
-    max_visits_per_week: int | None = Field(default=None, ge=0, le=7)
+    min_visits_per_week: int | None = Field(strict=True, default=None, ge=0, le=7)
+    max_visits_per_week: int | None = Field(strict=True, default=None, ge=0, le=7)
     must_visit: bool = False
     exclude: bool = Field(default=False, description="never plan a visit here")
 
@@ -533,7 +645,7 @@ class StopRule(_Model):
 class DemandModel(_Model):
     """How commune demand scores are computed (see :mod:`itinerant.demand`)."""
 
-    weights: dict[str, Annotated[float, Field(le=1e6)]] = Field(
+    weights: dict[Label, Annotated[float, Field(strict=True, le=1e6)]] = Field(
         default_factory=lambda: {
             "population": 0.5,
             "remoteness_depot": 0.2,
@@ -547,7 +659,7 @@ class DemandModel(_Model):
     service_points: tuple[InputPath, ...] = Field(
         default=(), description="CSVs of existing service points (lat, lon columns)"
     )
-    overrides: dict[str, float] = Field(
+    overrides: dict[Label, Annotated[float, Field(strict=True)]] = Field(
         default_factory=dict, description="commune (code or name) -> score in [0, 1]"
     )
 
@@ -577,16 +689,17 @@ class DemandModel(_Model):
 class Rotation(_Model):
     """How often communes should be visited, from their demand score."""
 
-    min_interval_days: int = Field(default=14, ge=1, le=365, description="for score 1")
-    max_interval_days: int = Field(default=56, ge=1, le=365, description="for score 0")
+    min_interval_days: int = Field(strict=True, default=14, ge=1, le=365, description="for score 1")
+    max_interval_days: int = Field(strict=True, default=56, ge=1, le=365, description="for score 0")
     mandatory_after_factor: float = Field(
+        strict=True,
         default=2.0,
         gt=1,
         le=10,
         description="a commune overdue by this factor of its interval becomes mandatory",
     )
     second_visit_factor: float = Field(
-        default=0.4, ge=0, le=1, description="value of a second visit in the same week"
+        strict=True, default=0.4, ge=0, le=1, description="value of a second visit in the same week"
     )
 
     @model_validator(mode="after")
@@ -622,8 +735,9 @@ MetaheuristicName = Literal[
 class SolverSettings(_Model):
     """Search limits and objective weights."""
 
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    seed: int = Field(strict=True, default=0, ge=0, le=2**31 - 1)
     time_limit_s: float = Field(
+        strict=True,
         default=600,
         gt=0,
         le=3600,
@@ -631,6 +745,7 @@ class SolverSettings(_Model):
         "need: a search it ends is machine-dependent, and the plan says so",
     )
     roster_work_limit: float = Field(
+        strict=True,
         default=60,
         gt=0,
         le=10**6,
@@ -638,6 +753,7 @@ class SolverSettings(_Model):
         "(about seconds of one core), the same on any machine",
     )
     solution_limit: int | None = Field(
+        strict=True,
         default=None,
         gt=0,
         le=10**9,
@@ -645,6 +761,7 @@ class SolverSettings(_Model):
         "(the same on any machine; default: lns_iterations)",
     )
     lns_iterations: int = Field(
+        strict=True,
         default=2000,
         ge=0,
         le=10**9,
@@ -660,13 +777,14 @@ class SolverSettings(_Model):
         default="GUIDED_LOCAL_SEARCH", description="OR-Tools local-search metaheuristic"
     )
     value_per_visit: float = Field(
+        strict=True,
         default=1000,
         gt=0,
         le=1e9,
         description="value of a visit to a commune of score 1, urgency 1",
     )
     travel_cost_per_hour: float = Field(
-        default=300, ge=0, le=1e9, description="value lost per hour of driving"
+        strict=True, default=300, ge=0, le=1e9, description="value lost per hour of driving"
     )
 
     @property
@@ -684,12 +802,13 @@ class NetworkSettings(_Model):
         "else straight lines",
     )
     path: InputPath | None = Field(default=None, description=".graphml, .osm, .osm.bz2, .osm.pbf")
-    buffer_m: float = Field(default=3000, ge=0, le=50_000)
-    max_snap_m: float = Field(default=1000, gt=0, le=50_000)
-    circuity: float = Field(default=1.3, ge=1, le=3)
-    highway_speeds_kmh: dict[str, Annotated[float, Field(gt=0, le=130)]] = Field(
-        default_factory=dict, description="override default speeds by OSM highway type"
-    )
+    buffer_m: float = Field(strict=True, default=3000, ge=0, le=50_000)
+    max_snap_m: float = Field(strict=True, default=1000, gt=0, le=50_000)
+    circuity: float = Field(strict=True, default=1.3, ge=1, le=3)
+    highway_speeds_kmh: dict[
+        Annotated[str, AfterValidator(_highway_type)],
+        Annotated[float, Field(strict=True, gt=0, le=130)],
+    ] = Field(default_factory=dict, description="override default speeds by OSM highway type")
 
     @model_validator(mode="after")
     def _path_kind(self) -> NetworkSettings:
@@ -702,8 +821,8 @@ class NetworkSettings(_Model):
 class Scenario(_Model):
     """A whole planning scenario."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Name
+    description: str = Field(default="", max_length=10_000)
     language: Literal["fr", "en"] = "fr"
     territory: TerritoryRef = TerritoryRef()
     depot: Depot

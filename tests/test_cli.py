@@ -160,7 +160,7 @@ def test_a_render_killed_while_writing_leaves_the_previous_outputs_whole(
 def test_plan_bad_week_is_named(offline_env: Path) -> None:
     code, output = run("plan", str(BUNDLED), "--week", "2026-W60")
     assert code == 1
-    assert output == "Error: --week: '2026-W60' is not an ISO week (write it as 2026-W49)\n"
+    assert output == "Error: --week: '2026-W60' is not an ISO week (2026 has no week 60)\n"
     assert not (offline_env / "maps").exists()
 
 

@@ -22,7 +22,9 @@ from itinerant.compare import (
     scenario_differences,
 )
 from itinerant.errors import ApproximateDistancesWarning
+from itinerant.horizon import scenario_labels
 from itinerant.loading import load_scenario
+from itinerant.outputs import safe_file_name
 from itinerant.pipeline import plan_prepared, prepare
 from itinerant.render.csv_format import column_keys, parse_number, read_csv_text
 from itinerant.scenario import SolverSettings, Staff, StopRule
@@ -325,3 +327,20 @@ def test_staff_cost_counts_each_crew_member_hours() -> None:
         indicators.cost_eur + indicators.staff_cost_eur, abs=0.01
     )
     assert indicators.staff_cost_eur > 0
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["s.yaml", "...yaml"], ["s", safe_file_name("..")]),
+        (["a/x.yaml", "b/x.yaml", "x-1.yaml"], ["x-2", "x-3", "x-1"]),
+        (["A.yaml", "a.yaml"], ["a-1", "a-2"]),
+        (["../up.yaml", "CON.yaml"], ["up", safe_file_name("con")]),
+    ],
+)
+def test_scenario_labels_are_safe_and_unique(names: list[str], expected: list[str]) -> None:
+    """``...yaml`` gave the label ``..`` and overwrote a published week; x-1 came twice (#18)."""
+    labels = scenario_labels([Path(name) for name in names])
+    assert labels == expected
+    assert len({label.casefold() for label in labels}) == len(labels)
+    assert all(label not in ("", ".", "..") and "/" not in label for label in labels)

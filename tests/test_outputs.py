@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from itinerant.errors import OutputError
-from itinerant.outputs import MANIFEST, write_atomic, write_outputs
+from itinerant.outputs import (
+    MANIFEST,
+    check_output_folder,
+    safe_file_name,
+    write_atomic,
+    write_outputs,
+)
 
 
 def test_files_are_written_with_subfolders(tmp_path: Path) -> None:
@@ -31,9 +37,9 @@ def test_files_are_written_with_subfolders(tmp_path: Path) -> None:
 
 def test_failure_while_staging_keeps_previous_outputs(tmp_path: Path) -> None:
     write_outputs(tmp_path, {"a.csv": "old a", "b.csv": "old b"})
-    too_long = "x" * 300 + ".csv"  # no file system takes a 300-byte name, even for root
+    # a.csv/x.csv makes a folder a.csv while staging, where the file a.csv must go
     with pytest.raises(OutputError, match="cannot write outputs"):
-        write_outputs(tmp_path, {"a.csv": "new a", too_long: "new", "b.csv": "new b"})
+        write_outputs(tmp_path, {"a.csv": "new a", "a.csv/x.csv": "new", "b.csv": "new b"})
     assert (tmp_path / "a.csv").read_text() == "old a"
     assert (tmp_path / "b.csv").read_text() == "old b"
     assert not list(tmp_path.glob(".*.tmp"))
@@ -172,3 +178,94 @@ def test_a_folder_of_the_users_own_files_is_never_replaced(tmp_path: Path) -> No
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert (tmp_path / "plan.json").read_text() == "{}"
     assert not (tmp_path / MANIFEST).exists()
+
+
+# ------------------------------------------------------------- names from user data (#18)
+
+HOSTILE_NAMES = [
+    "..",
+    ".",
+    "../../../../../X",
+    "/../../etc/passwd",
+    "a/b",
+    "a\\b",
+    "x\x00y",
+    "bus\n",
+    "line\r\nbreak",
+    "CON",
+    "con",
+    "NUL",
+    "nul.txt",
+    "COM1",
+    "lpt9",
+    "Bus",
+    "bus",
+    "BUS",
+    "x" * 300,
+    "é" * 200,
+    "",
+    "-",
+    "a--b",
+    "a.",
+    ".hidden",
+]
+
+
+def test_plain_names_are_kept() -> None:
+    for name in ("bus", "tiny-house", "camille", "van_2", "v1.2", "2026-w49"):
+        assert safe_file_name(name) == name
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_safe_file_name_stays_inside_and_is_one_component(tmp_path: Path, name: str) -> None:
+    safe = safe_file_name(name)
+    assert safe not in ("", ".", "..")
+    assert "/" not in safe
+    assert "\\" not in safe
+    assert all(32 < ord(c) < 127 for c in safe)
+    assert len(safe.encode()) <= 64
+    assert safe.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT9"}
+    assert (tmp_path / safe).resolve().parent == tmp_path.resolve()
+    write_outputs(tmp_path / "out", {f"calendars/unit-{safe}.ics": "x"})
+    assert (tmp_path / "out" / "calendars" / f"unit-{safe}.ics").is_file()
+
+
+def test_safe_file_names_are_unique_even_ignoring_case() -> None:
+    """``Bus``, ``bus`` and ``BUS`` are three units: three files on a case-blind disk too."""
+    folded = [safe_file_name(name).casefold() for name in HOSTILE_NAMES]
+    assert len(set(folded)) == len(HOSTILE_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../X.html", "'..' is not a file or folder name"),
+        ("/abs/X.html", "'' is not a file or folder name"),
+        ("a/./b.html", "'.' is not a file or folder name"),
+        ("bad\x00.ics", "control character"),
+        ("x\n.ics", "control character"),
+        ("a\\..\\b", "backslash"),
+        ("y" * 300 + ".html", "longer than 255 bytes"),
+    ],
+)
+def test_a_name_that_would_land_outside_is_refused(tmp_path: Path, name: str, reason: str) -> None:
+    with pytest.raises(OutputError, match="refusing to write") as info:
+        write_outputs(tmp_path / "a" / "out", {"plan.json": "{}", name: "x"})
+    assert reason in str(info.value)
+    assert not (tmp_path / "a" / "out").exists()
+    assert not list(tmp_path.rglob("*"))  # nothing at all, not even the parent
+
+
+def test_names_equal_but_for_case_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"'Plan\.json' on a case-insensitive disk"):
+        write_outputs(tmp_path / "out", {"Plan.json": "a", "plan.json": "b"})
+
+
+def test_an_output_folder_no_file_system_takes_is_refused_first(tmp_path: Path) -> None:
+    """A 300-character --out raised ENAMETOOLONG in the recovery path (#18)."""
+    folder = tmp_path / ("o" * 300)
+    with pytest.raises(OutputError, match="cannot be an output folder"):
+        check_output_folder(folder)
+    with pytest.raises(OutputError, match="File name too long"):
+        write_outputs(folder, {"plan.json": "{}"})
+    check_output_folder(tmp_path / "fine")

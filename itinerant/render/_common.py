@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from itinerant.i18n import text
+from itinerant.outputs import safe_file_name
 
 if TYPE_CHECKING:
     from itinerant.i18n import Language
@@ -32,8 +33,8 @@ _FAMILIES = (
 
 
 def tour_slug(tour: Tour) -> str:
-    """File stem of a unit-day: ``2026-11-30_bus`` (unit ids are safe identifiers)."""
-    return f"{tour.date.isoformat()}_{tour.unit_id}"
+    """File stem of a unit-day: ``2026-11-30_bus`` (the unit id made a safe file name)."""
+    return f"{tour.date.isoformat()}_{safe_file_name(tour.unit_id)}"
 
 
 def unit_ids(plan: Plan) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from itinerant.outputs import safe_file_name
 from itinerant.render._common import tour_slug
 from itinerant.render.gpx import render_tour_gpx
 from itinerant.render.ical import render_staff_calendars, render_unit_calendars
@@ -68,9 +69,9 @@ def render_plan(
     for tour in plan.tours:
         files[f"maps/{tour_slug(tour)}.html"] = render_tour_map(plan, tour, context, lang=lang)
     for unit_id, ics in render_unit_calendars(plan, context, lang=lang).items():
-        files[f"calendars/unit-{unit_id}.ics"] = ics
+        files[f"calendars/unit-{safe_file_name(unit_id)}.ics"] = ics
     for staff_id, ics in render_staff_calendars(plan, context, lang=lang).items():
-        files[f"calendars/staff-{staff_id}.ics"] = ics
+        files[f"calendars/staff-{safe_file_name(staff_id)}.ics"] = ics
     for tour in plan.tours:
         files[f"routes/{tour_slug(tour)}.gpx"] = render_tour_gpx(plan, tour, context, lang=lang)
     return files

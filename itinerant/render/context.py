@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from itinerant.errors import TerritoryError
+from itinerant.loading import read_text_file
 from itinerant.scenario import Contact, Depot, Point
 from itinerant.territory import parse_outlines
 
@@ -125,12 +125,10 @@ def read_outlines(path: Path) -> dict[str, Any]:
 
     Raises
     ------
+    ScenarioError
+        When the file cannot be read.
     TerritoryError
-        When the file cannot be read or is not a FeatureCollection with ``insee`` codes.
+        When it is not a FeatureCollection with ``insee`` codes.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read commune outlines: {exc}"
-        raise TerritoryError(msg) from exc
+    text = read_text_file(path, what="commune outlines GeoJSON")  # a regular file, size-capped
     return parse_outlines(text, source=str(path))

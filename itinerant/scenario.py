@@ -582,7 +582,7 @@ class SolverSettings(_Model):
 
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     time_limit_s: float = Field(
-        default=600,
+        default=1800,
         gt=0,
         le=3600,
         description="wall-clock safety net of each search, far above what the work budgets "

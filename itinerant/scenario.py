@@ -738,7 +738,7 @@ class SolverSettings(_Model):
     seed: int = Field(strict=True, default=0, ge=0, le=2**31 - 1)
     time_limit_s: float = Field(
         strict=True,
-        default=600,
+        default=1800,
         gt=0,
         le=3600,
         description="wall-clock safety net of each search, far above what the work budgets "

@@ -340,7 +340,7 @@ def solve_roster(
     force_stops: Mapping[str, str] | None = None,
     seed: int = 0,
     work_limit: float = 60.0,
-    time_limit_s: float = 600.0,
+    time_limit_s: float = 1800.0,
 ) -> Roster:
     """Choose crews, shifts and stays for the week.
 

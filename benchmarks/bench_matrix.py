@@ -4,7 +4,7 @@ Run on demand (not a test)::
 
     python benchmarks/bench_matrix.py                       # Andorra test fixture
     python benchmarks/bench_matrix.py --graph ../shared/data/osm_fixtures/porto_drive_2015.osm.bz2
-    python benchmarks/bench_matrix.py --sizes 70 1000 --repeat 5 --cache-dir /tmp/roads
+    python benchmarks/bench_matrix.py --sizes 70 1000 --repeat 5 --cache-dir bench-cache
 
 Loading, once each: parsing the extract (skipped when ``--cache-dir`` already holds it),
 the ``.npz`` cache (median of ``--repeat``), and the GraphML round trip the cache used
@@ -21,6 +21,7 @@ fixed seed), the median of each engine:
 * ``cch times``: the time matrix alone (what the routing reads), one sweep;
 * ``networkx`` (``--networkx``): per-source ``single_source_dijkstra`` on the MultiDiGraph.
 
+The 70 leg paths of a tour (what the maps draw) are timed with each engine too.
 It checks that every engine gives the same times (within 1 s of rounding) and prints
 the ratios to ``before``. The contraction hierarchy's one-off costs (node order, build,
 one customization) are timed separately: the order is cached with the network.
@@ -155,6 +156,11 @@ def networkx_matrix(
     return np.rint(times), np.rint(dists)
 
 
+def leg_paths(router: Any, nodes: np.ndarray) -> list[np.ndarray]:
+    """The fastest path of each leg of a tour through ``nodes``."""
+    return [router.path_edges(int(a), int(b)) for a, b in itertools.pairwise(nodes)]
+
+
 def timed(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     samples, result = [], None
     for _ in range(repeat):
@@ -242,6 +248,10 @@ def main() -> None:
         engines["networkx"] = lambda p: networkx_matrix(network, p, VAN)[0]
     most = network.n_nodes * _UNPACKED_POINTS_PER_NODE
     print(f"travel_matrix's default engine: cch up to {most:.0f} points, then dijkstra")
+    legs = snap_points(network, sample_points(network, 71, seed=1), max_snap_m=1e9)[0]
+    for kind in ENGINES:
+        legs_s = once(functools.partial(leg_paths, _router(network, VAN, kind), legs))
+        print(f"leg paths (for maps), 70 legs: {kind} {legs_s * 1000:.0f} ms")
     print(f"{'points':>6} {'engine':>10} {'median s':>10} {'vs before':>10}")
     for size in args.sizes:
         points = sample_points(network, size)

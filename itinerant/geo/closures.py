@@ -167,7 +167,9 @@ def close_roads(
     edges = list(network.graph.edges(keys=True))
     graph.remove_edges_from(edges[i] for i in sorted(removed))
     source = f"{network.source}, closed: {', '.join(c.closure for c in closed)}"
-    reduced = road_network_from_graph(graph, source=source, highway_speeds_kmh=highway_speeds_kmh)
+    reduced = road_network_from_graph(
+        graph, source=source, highway_speeds_kmh=highway_speeds_kmh, cch_order=network.cch_order
+    )
     return reduced, tuple(closed)
 
 

@@ -491,6 +491,7 @@ def road_network_from_graph(
     *,
     source: str,
     highway_speeds_kmh: Mapping[str, float] | None = None,
+    cch_order: NDArray[np.int64] | None = None,
 ) -> RoadNetwork:
     """Add speeds and travel times to an osmnx graph and precompute its arrays.
 
@@ -503,6 +504,9 @@ def road_network_from_graph(
         Provenance text, e.g. ``"OSM extract andorra_drive_2025.osm.bz2"``.
     highway_speeds_kmh
         Speeds by highway type that override :data:`FRENCH_RURAL_SPEEDS_KMH`.
+    cch_order
+        Node order of the contraction hierarchy, e.g. that of the network this graph
+        was cut from (same nodes, fewer edges); computed when first needed if ``None``.
 
     Returns
     -------
@@ -518,7 +522,7 @@ def road_network_from_graph(
         _arrays_from_graph(graph, source),
         source=source,
         highway_speeds_kmh=highway_speeds_kmh,
-        cch_order=None,
+        cch_order=cch_order,
         graph=graph,
     )
 

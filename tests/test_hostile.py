@@ -518,7 +518,7 @@ def test_history_csv_latin1_says_resave(tmp_path: Path) -> None:
     [
         pytest.param(
             'date,insee,unit_id\n2026-11-02,62447,"' + "x" * 200_000 + '"\n',
-            "h.csv: line 1: not readable as CSV (field larger than field limit",
+            "h.csv: line 2: not readable as CSV (field larger than field limit",  # its line
             id="huge-cell",
         ),
         pytest.param(

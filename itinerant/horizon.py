@@ -26,6 +26,7 @@ from itinerant import errors
 from itinerant.compare import Indicators, compare, compute_indicators
 from itinerant.errors import ScenarioError
 from itinerant.history import last_visit_dates
+from itinerant.i18n import text as i18n_text
 from itinerant.loading import load_scenario, resolve_week, with_week
 from itinerant.outputs import safe_file_name
 from itinerant.pipeline import Prepared, plan_prepared, prepare, render_outputs
@@ -501,7 +502,8 @@ def compare_scenarios(
             category = getattr(errors, name, None)
             if not (isinstance(category, type) and issubclass(category, Warning)):
                 category, text = UserWarning, message
-            warnings.warn(f"{run.label}: {text}", category, stacklevel=2)
+            colon = i18n_text("summary.colon", run.scenario.language)
+            warnings.warn(f"{run.label}{colon}{text}", category, stacklevel=2)
     comparison = compare(
         labels,
         [run.indicators for run in runs],

@@ -528,7 +528,7 @@ def test_history_csv_latin1_says_resave(tmp_path: Path) -> None:
     [
         pytest.param(
             'date,insee,unit_id\n2026-11-02,62447,"' + "x" * 200_000 + '"\n',
-            "h.csv: line 2: not readable as CSV (field larger than field limit",
+            "h.csv: line 2: not readable as CSV (field larger than field limit",  # its line
             id="huge-cell",
         ),
         pytest.param(
@@ -687,7 +687,7 @@ def test_long_out_folder_is_refused_before_solving(tmp_path: Path) -> None:
             id="bool-lat",
         ),
         pytest.param(
-            "time_limit_s: 30", "time_limit_s: true", "solver.time_limit_s: True", id="bool-time"
+            "time_limit_s: 1800", "time_limit_s: true", "solver.time_limit_s: True", id="bool-time"
         ),
         pytest.param(
             "max_stay_days: 3", "max_stay_days: true", "units[1].max_stay_days: True", id="bool-int"

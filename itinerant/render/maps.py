@@ -90,7 +90,7 @@ _CSS = f"""
   border: 1px solid #999; }}
 .itn-title {{ position: absolute; top: 10px; left: 55px; z-index: 1000; background: #fff;
   padding: 4px 10px; border: 1px solid #777; border-radius: 4px;
-  font: bold 15px sans-serif; max-width: calc(100% - 130px); }}
+  font: bold 15px sans-serif; box-sizing: border-box; max-width: calc(100% - 125px); }}
 @media (max-width: {NARROW_PX}px) {{ .itn-title {{ font-size: 13px; }}
   .itn-legend {{ max-width: calc(100% - 110px); }} }}
 .itn-approx {{ color: #a00; font-weight: bold; }}

@@ -42,6 +42,7 @@ window.addEventListener('load', function () { setTimeout(function () {
     dashed: document.querySelectorAll('path.itn-approximate').length,
     stops: document.querySelectorAll('.itn-stop').length,
     outlines: document.querySelectorAll('path.leaflet-interactive').length,
+    viewport: [window.innerWidth, window.innerHeight],
     map: box(document.querySelector('.leaflet-container')),
     control: box(document.querySelector('.leaflet-control-layers')),
     control_expanded: !!document.querySelector('.leaflet-control-layers-expanded'),
@@ -81,13 +82,36 @@ def _chromium(tmp_path: Path, *args: str) -> str:
     return result.stdout
 
 
+# Shows a page in a frame of the given size (headless chromium will not make its own window
+# narrower than 500 px) and copies the frame's probe report out once it is written.
+FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" src="{src}" style="width:{width}px;height:{height}px;border:0"></iframe>
+<script>
+(function wait() {{
+  var inner = document.getElementById('page').contentDocument;
+  var probe = inner && inner.getElementById('probe');
+  if (!probe) {{ setTimeout(wait, 50); return; }}
+  var copy = document.createElement('pre'); copy.id = 'probe';
+  copy.textContent = probe.textContent; document.body.appendChild(copy);
+}})();
+</script></body></html>"""
+
+
 def _probe(tmp_path: Path, page: str, name: str, window: str = "1200,900") -> dict[str, Any]:
+    """Load ``page`` in a ``window`` (``"width,height"``) frame; return the probe's report."""
     path = tmp_path / name
     path.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
-    dom = _chromium(tmp_path, f"--window-size={window}", "--dump-dom", path.as_uri())
+    width, height = window.split(",")
+    frame = tmp_path / f"frame-{name}"
+    frame.write_text(FRAME.format(src=path.name, width=width, height=height), encoding="utf-8")
+    dom = _chromium(
+        tmp_path, "--allow-file-access-from-files", "--window-size=1300,1000", "--dump-dom",
+        frame.as_uri(),
+    )  # fmt: skip
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
     assert match is not None, dom[-2000:]
     report: dict[str, Any] = json.loads(match.group(1).replace("&quot;", '"'))
+    assert report["viewport"] == [int(width), int(height)]  # the page saw that window
     return report
 
 
@@ -158,6 +182,13 @@ def test_phone_window_keeps_the_map_clear(
     assert len(labels) >= 10
     for i, a in enumerate(labels):
         assert not any(_overlap(a, b) for b in labels[i + 1 :] + phone["markers"])
+    # a day's map has a longer title: it wraps rather than run under the layer control
+    for tour in week_plan.tours:
+        day = _probe(
+            tmp_path, render_tour_map(week_plan, tour, week_context), "day.html", "390,844"
+        )
+        assert not _overlap(day["title"], day["control"])
+        assert day["control_expanded"] is False
     # a wide window keeps both open: the folding depends on the width
     wide = _probe(tmp_path, page, "wide.html", window="1200,900")
     assert wide["control_expanded"] is True

@@ -488,7 +488,7 @@ def travel_matrix(
 
 
 def _as_int_rows(values: NDArray[np.float64]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(int(x) for x in row) for row in np.rint(values).astype(np.int64))
+    return tuple(map(tuple, np.rint(values).astype(np.int64).tolist()))
 
 
 def nearest_travel_time_s(

@@ -224,9 +224,10 @@ def _check_supported(problem: RoutingProblem) -> None:
 def _costs(problem: RoutingProblem, v: Vehicle) -> list[list[int]]:
     m = problem.matrix(v.profile)
     n = len(m.travel)
+    distance = m.distances([(a, b) for a in range(n) for b in range(n)])
     return [
         [
-            v.cost_per_time * m.travel[a][b] + v.cost_per_distance * m.distance[a][b]
+            v.cost_per_time * m.travel[a][b] + v.cost_per_distance * distance[a * n + b]
             for b in range(n)
         ]
         for a in range(n)

@@ -101,7 +101,7 @@ def test_solomon_problem_is_the_integer_model() -> None:
     problem = solomon_problem(inst)
     m = problem.matrices[0]
     d01 = inst.dist(0, 1)  # sqrt(5^2 + 18^2) = 18.68...
-    assert m.distance[0][1] == round(100 * d01) == 1868
+    assert m.distances([(0, 1)]) == (round(100 * d01),) == (1868,)
     assert m.travel[0][1] == math.ceil(100 * d01) == 1869
     assert problem.nodes[0].windows == ((91200, 96700),)
     assert problem.nodes[0].service == 9000

@@ -138,7 +138,7 @@ def test_indicators_match_the_schedules_written(comparison_dir: Path, tmp_path: 
                 tours[row["date"], row["unit_id"]] = row["insee"]  # rows in tour order
             for (_, unit_id), last in tours.items():
                 matrix = prepared.matrices[units[unit_id].vehicle.key]
-                metres += matrix.distance_m[matrix.index(last)][matrix.index("depot")]
+                metres += matrix.distances_m([(matrix.index(last), matrix.index("depot"))])[0]
         assert table["communes_reached"][label] == len(communes)
         assert table["visits"][label] == visits
         assert table["km_driven"][label] == pytest.approx(metres / 1000, abs=0.11)

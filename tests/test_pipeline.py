@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from itinerant.cli import cli
 from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
+from itinerant.geo.matrix import TravelMatrix, _CchRouter
 from itinerant.loading import load_scenario
 from itinerant.pipeline import (
     leg_geometries,
@@ -66,6 +69,11 @@ network:
 """
 
 
+def leg_m(matrix: TravelMatrix, origin: str, destination: str) -> int:
+    """The matrix's distance (m) from one point id to another."""
+    return matrix.distances_m([(matrix.index(origin), matrix.index(destination))])[0]
+
+
 @pytest.fixture(scope="module")
 def andorra_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not ANDORRA.exists():
@@ -77,7 +85,17 @@ def andorra_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
+def test_real_road_plan(
+    andorra_scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[tuple[int, int]] = []
+    unpack = _CchRouter.path_lengths
+
+    def counted(self: _CchRouter, pairs: np.ndarray) -> np.ndarray:
+        computed.extend(map(tuple, pairs.tolist()))
+        return unpack(self, pairs)
+
+    monkeypatch.setattr(_CchRouter, "path_lengths", counted)
     scenario, territory = load_scenario(andorra_scenario)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ApproximateDistancesWarning)  # never silently
@@ -97,14 +115,20 @@ def test_real_road_plan(andorra_scenario: Path, tmp_path: Path) -> None:
     assert "andorra_drive_2025.osm.bz2" in plan.provenance.network_source
     # one mediator, five days, two stops a day at most: all seven parishes fit
     assert plan.kpis.communes_visited == 7
-    index = {pid: i for i, pid in enumerate(matrix.point_ids)}
+    # distances were computed for the legs driven only, each once (7 parishes, 7 nodes)
+    legs = {
+        leg
+        for tour in plan.tours
+        for leg in itertools.pairwise(["depot", *(v.stop_id for v in tour.visits), "depot"])
+    }
+    assert len(computed) == len(set(computed)) == len(legs) < 8 * 7
     for tour in plan.tours:
         previous = "depot"
         for visit in tour.visits:
             # each leg's distance is the road matrix's, exactly
-            assert visit.distance_m == matrix.distance_m[index[previous]][index[visit.stop_id]]
+            assert visit.distance_m == leg_m(matrix, previous, visit.stop_id)
             previous = visit.stop_id
-        assert tour.return_distance_m == matrix.distance_m[index[previous]][0]
+        assert tour.return_distance_m == leg_m(matrix, previous, "depot")
 
     # the maps draw each tour along the roads it takes, not as approximate straight lines
     files = render_outputs(scenario, territory, prepared.network, plan, scores=prepared.scores)
@@ -162,13 +186,12 @@ def test_replan_around_a_closed_road(
         road_closures=["CG-3"],
     )
     (matrix,) = prepared.matrices.values()
-    index = {pid: i for i, pid in enumerate(matrix.point_ids)}
     later = [t for t in after.tours if t.date >= wednesday]
     assert later
     for tour in later:
         previous = "depot"
         for visit in tour.visits:
-            assert visit.distance_m == matrix.distance_m[index[previous]][index[visit.stop_id]]
+            assert visit.distance_m == leg_m(matrix, previous, visit.stop_id)
             previous = visit.stop_id
     changes = (out / "changes.csv").read_text(encoding="utf-8").splitlines()
     # BOM, ';' and French headers: opens right in a French spreadsheet (#13)

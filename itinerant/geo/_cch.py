@@ -104,22 +104,26 @@ class CchMetric:
     ) -> NDArray[np.float64]:
         """Length (m) of the fastest path of each ``(source, target)`` row of ``pairs``.
 
-        Paths are unpacked a chunk of pairs at a time, so memory stays flat.
+        Paths are unpacked a chunk of pairs at a time, so memory stays flat; each path is
+        summed on its own, so a length does not depend on the other pairs asked with it.
         """
         arc_length = edge_length_m[self.edges]
         query = self.module.CCHQuery(self.metric)
         lengths = np.zeros(len(pairs), dtype=np.float64)
         for first in range(0, len(pairs), _PAIRS_PER_CHUNK):
             flat: list[int] = []
-            ends = []
+            starts = []
             for source, target in pairs[first : first + _PAIRS_PER_CHUNK].tolist():
+                starts.append(len(flat))
                 result = query.run(source, target)
                 flat += result.arc_path
                 del result  # the binding forbids a new run while a result is alive
-                ends.append(len(flat))
-            total = np.concatenate([[0.0], np.cumsum(arc_length[np.asarray(flat, np.int64)])])
-            bounds = np.asarray([0, *ends], dtype=np.int64)
-            lengths[first : first + len(ends)] = total[bounds[1:]] - total[bounds[:-1]]
+            sizes = np.diff([*starts, len(flat)])
+            arc = arc_length[np.asarray(flat, dtype=np.int64)]
+            chunk = lengths[first : first + len(starts)]
+            walked = sizes > 0  # no path (unreachable, or from a node to itself): 0 m
+            if walked.any():
+                chunk[walked] = np.add.reduceat(arc, np.asarray(starts)[walked])
         return lengths
 
 

@@ -1,10 +1,10 @@
 """Snap points to the road network and compute many-to-many travel times and distances.
 
-Two engines answer the same questions: contraction hierarchies (routingkit-cch:
-milliseconds per time matrix once customized, then one query per path length or leg
-geometry) and scipy csgraph Dijkstra (the reference, the fallback without routingkit-cch,
-and the default for matrices of many points, where one tree per point beats a query per
-pair).
+Times are computed for every pair of points; distances (fastest-path lengths) only for
+the pairs asked, when asked (the legs a plan drives), and kept. Two engines answer the
+same questions: contraction hierarchies (routingkit-cch, the default: milliseconds per
+time matrix once customized, then one query per path length or leg geometry) and scipy
+csgraph Dijkstra (the reference, and the fallback without routingkit-cch).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import warnings
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
 from itinerant.geo import _cch
@@ -53,11 +53,14 @@ class NamedPoint(BaseModel):
 
 
 class TravelMatrix(BaseModel):
-    """Square travel-time and distance matrices between named points, for one profile.
+    """Square travel-time matrix between named points, for one profile, and its distances.
 
-    ``travel_time_s[i][j]`` and ``distance_m[i][j]`` go from ``point_ids[i]`` to
-    ``point_ids[j]`` (integers, rounded once here). ``approximate`` is true when they
-    come from straight lines times a circuity factor instead of the road network.
+    ``travel_time_s[i][j]`` goes from ``point_ids[i]`` to ``point_ids[j]`` (integer
+    seconds, rounded once here). Distances come from :meth:`distances_m`: from
+    ``distance_m`` where every pair is known up front (straight lines), else computed on
+    the road network for the pairs asked, by the engine of the times, and kept.
+    ``approximate`` is true when the numbers come from straight lines times a circuity
+    factor instead of the road network.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -65,16 +68,59 @@ class TravelMatrix(BaseModel):
     profile: str = Field(description="VehicleProfile.key")
     point_ids: tuple[str, ...]
     travel_time_s: tuple[tuple[int, ...], ...]
-    distance_m: tuple[tuple[int, ...], ...]
+    distance_m: tuple[tuple[int, ...], ...] | None = Field(
+        default=None,
+        description="every pair's metres where known up front; None: computed on demand",
+    )
     approximate: bool
     source: str = Field(description="what the numbers come from, for provenance")
     snap_distance_m: tuple[float, ...] = Field(
         description="distance from each point to its network node (0 when approximate)"
     )
+    _road: _RoadLengths | None = PrivateAttr(default=None)
 
     def index(self, point_id: str) -> int:
         """Row/column of a point id."""
         return self.point_ids.index(point_id)
+
+    def distances_m(self, pairs: Iterable[tuple[int, int]]) -> tuple[int, ...]:
+        """Metres of the fastest path of each ``(row, column)`` pair (whole metres).
+
+        Raises
+        ------
+        ValueError
+            If the matrix has neither ``distance_m`` nor a road network to compute them.
+        """
+        pairs = list(pairs)
+        if self.distance_m is not None:
+            return tuple(self.distance_m[i][j] for i, j in pairs)
+        if self._road is None:
+            msg = "this travel matrix has no distances: give distance_m or build it on roads"
+            raise ValueError(msg)
+        return self._road.lengths_m(pairs)
+
+
+@dataclass(frozen=True, eq=False)
+class _RoadLengths:
+    """Fastest-path lengths between a matrix's points, computed when first asked, kept."""
+
+    router: _Router
+    nodes: NDArray[np.int64]
+    """Network node of each point."""
+    known: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def lengths_m(self, pairs: list[tuple[int, int]]) -> tuple[int, ...]:
+        """Whole metres of each ``(row, column)`` pair; one batch for the pairs not known."""
+        missing = sorted(set(pairs).difference(self.known))
+        if missing:
+            ends = self.nodes[np.array(missing, dtype=np.int64)]
+            moving = ends[:, 0] != ends[:, 1]  # points on one node are 0 m apart
+            lengths = np.zeros(len(missing), dtype=np.float64)
+            if moving.any():
+                lengths[moving] = self.router.path_lengths(ends[moving])
+            metres = np.rint(lengths).astype(np.int64).tolist()
+            self.known.update(zip(missing, metres, strict=True))
+        return tuple(self.known[pair] for pair in pairs)
 
 
 # -- engines ------------------------------------------------------------------------------
@@ -88,13 +134,6 @@ _MAX_BLOCK_CELLS = 4_000_000
 _MIN_EDGE_TIME_S = 1e-3
 """Floor on edge times, so that no edge weighs zero (csgraph would drop it)."""
 
-_UNPACKED_POINTS_PER_NODE = 1 / 400
-"""Above this many points per network node, the default engine of :func:`travel_matrix`
-is Dijkstra: a path length costs one hierarchy query and unpacking per pair (about 0.1 ms
-on Porto), while one Dijkstra tree gives a point's whole row. Measured on Andorra (2 876
-nodes: Dijkstra faster from 70 points) and Porto (53 634 nodes: hierarchies 5x faster at
-70 points, 2x slower at 300)."""
-
 
 def _edge_times_s(network: RoadNetwork, profile: VehicleProfile) -> NDArray[np.float64]:
     """Time (s) of every edge at ``min(speed x profile.speed_factor, profile.max_speed_kmh)``."""
@@ -105,10 +144,11 @@ def _edge_times_s(network: RoadNetwork, profile: VehicleProfile) -> NDArray[np.f
 class _Router(Protocol):
     """Fastest paths on a network for one profile."""
 
-    def times_lengths(
-        self, nodes: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Fastest times (s) and their path lengths (m) between every pair of ``nodes``."""
+    def times(self, nodes: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Fastest times (s) between every pair of ``nodes``."""
+
+    def path_lengths(self, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Length (m) of the fastest path of each ``(source, target)`` row of ``pairs``."""
 
     def path_edges(self, start: int, end: int) -> NDArray[np.int64]:
         """Network edges of the fastest path from ``start`` to ``end`` (empty if none)."""
@@ -156,42 +196,55 @@ class _DijkstraRouter:
         """Positions of the (existing) pairs ``u -> v`` in the pair arrays."""
         return np.searchsorted(self.pair_key, u * self.n + v).astype(np.int64)
 
-    def target_lengths(
-        self, pred: NDArray[np.int32], targets: NDArray[np.int64]
+    def tree_lengths(
+        self, pred: NDArray[np.int32], rows: NDArray[np.int64], targets: NDArray[np.int64]
     ) -> NDArray[np.float64]:
-        """Length (m) from each source to each target along its shortest-path tree.
+        """Length (m) from the root of tree ``rows[k]`` to node ``targets[k]``, for each k.
 
         ``pred`` is csgraph's predecessor array (one row per source, ``-9999`` at roots
-        and unreachable nodes). Every (source, target) cell walks up its tree one edge a
-        round, vectorised, until it reaches its root; nodes off those paths are never read.
+        and unreachable nodes). Every cell walks up its tree one edge a round, vectorised,
+        until it reaches its root; nodes off those paths are never read.
         """
-        out = np.zeros(pred.shape[0] * targets.size, dtype=np.float64)
+        out = np.zeros(rows.size, dtype=np.float64)
         cell = np.arange(out.size)
-        row = cell // targets.size
-        node = targets[cell % targets.size].astype(np.int64)
+        row, node = rows, targets
         while cell.size:
             parent = pred[row, node].astype(np.int64)
             keep = parent >= 0
             cell, row, node, parent = cell[keep], row[keep], node[keep], parent[keep]
             out[cell] += self.length_m[self.lookup(parent, node)]
             node = parent
-        return out.reshape(pred.shape[0], targets.size)
+        return out
 
-    def times_lengths(
-        self, nodes: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Fastest times (s) and their path lengths (m) between every pair of ``nodes``."""
+    def _blocks(self, sources: NDArray[np.int64]) -> Iterator[NDArray[np.int64]]:
+        """Split ``sources`` into blocks whose trees fit the memory bound."""
+        block = max(1, _MAX_BLOCK_CELLS // max(self.n, 1))
+        for start in range(0, sources.size, block):
+            yield sources[start : start + block]
+
+    def times(self, nodes: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Fastest times (s) between every pair of ``nodes``: one tree per node."""
         from scipy.sparse.csgraph import dijkstra  # noqa: PLC0415 - heavy, imported when used
 
-        times = np.empty((nodes.size, nodes.size), dtype=np.float64)
-        lengths = np.empty_like(times)
-        block = max(1, _MAX_BLOCK_CELLS // max(self.n, 1))
-        for start in range(0, nodes.size, block):
-            chunk = nodes[start : start + block]
-            dist, pred = dijkstra(self.csr, directed=True, indices=chunk, return_predecessors=True)
-            times[start : start + chunk.size] = dist[:, nodes]
-            lengths[start : start + chunk.size] = self.target_lengths(pred, nodes)
-        return times, lengths
+        rows = [
+            dijkstra(self.csr, directed=True, indices=chunk)[:, nodes]
+            for chunk in self._blocks(nodes)
+        ]
+        return np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float64)
+
+    def path_lengths(self, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Length (m) of the fastest path of each ``(source, target)`` row: a tree per source."""
+        from scipy.sparse.csgraph import dijkstra  # noqa: PLC0415 - heavy, imported when used
+
+        sources, tree = np.unique(pairs[:, 0], return_inverse=True)
+        out = np.zeros(len(pairs), dtype=np.float64)
+        first = 0
+        for chunk in self._blocks(sources):
+            _, pred = dijkstra(self.csr, directed=True, indices=chunk, return_predecessors=True)
+            cells = np.flatnonzero((tree >= first) & (tree < first + chunk.size))
+            out[cells] = self.tree_lengths(pred, tree[cells] - first, pairs[cells, 1])
+            first += chunk.size
+        return out
 
     def path_edges(self, start: int, end: int) -> NDArray[np.int64]:
         """Network edges of the fastest path from ``start`` to ``end`` (empty if none)."""
@@ -216,19 +269,13 @@ class _CchRouter:
     metric: _cch.CchMetric
     length_m: NDArray[np.float64]
 
-    def times_lengths(
-        self, nodes: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Fastest times (s) and their path lengths (m) between every pair of ``nodes``.
+    def times(self, nodes: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Fastest times (s) between every pair of ``nodes``: one many-to-many sweep."""
+        return self.metric.times_s(nodes, nodes)
 
-        Times come from one many-to-many sweep; each length unpacks one fastest path.
-        """
-        times = self.metric.times_s(nodes, nodes)
-        i, j = np.nonzero(~np.eye(nodes.size, dtype=bool) & np.isfinite(times))
-        lengths = np.zeros_like(times)
-        pairs = np.column_stack([nodes[i], nodes[j]])
-        lengths[i, j] = self.metric.path_lengths(pairs, self.length_m)
-        return times, lengths
+    def path_lengths(self, pairs: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Length (m) of the fastest path of each ``(source, target)`` row: one unpacked path each."""
+        return self.metric.path_lengths(pairs, self.length_m)
 
     def path_edges(self, start: int, end: int) -> NDArray[np.int64]:
         """Network edges of the fastest path from ``start`` to ``end`` (empty if none)."""
@@ -363,11 +410,13 @@ def travel_matrix(
     circuity: float,
     engine: Engine | None = None,
 ) -> TravelMatrix:
-    """Compute many-to-many travel times and distances between points for one profile.
+    """Compute many-to-many travel times between points for one profile, distances on demand.
 
     Edge speed is ``min(speed_kph * profile.speed_factor, profile.max_speed_kmh)``; the
-    distance of a pair is the length of its fastest path. Points that snap to the same
-    node are 0 s and 0 m apart (the walk to the node is not counted, as for every point).
+    distance of a pair is the length of its fastest path, computed by the same engine
+    when :meth:`TravelMatrix.distances_m` asks for it (straight-line distances are all
+    computed here). Points that snap to the same node are 0 s and 0 m apart (the walk to
+    the node is not counted, as for every point).
 
     Parameters
     ----------
@@ -383,13 +432,12 @@ def travel_matrix(
         Road distance over straight-line distance, for the estimates.
     engine
         ``"cch"`` or ``"dijkstra"`` (same times within rounding). By default contraction
-        hierarchies where routingkit-cch can be imported and the points are few for the
-        network's size, else Dijkstra.
+        hierarchies where routingkit-cch can be imported, else Dijkstra.
 
     Returns
     -------
     TravelMatrix
-        Integer seconds and metres, rounded once here; ``approximate`` without a network.
+        Integer seconds and metres, rounded once; ``approximate`` without a network.
 
     Raises
     ------
@@ -420,29 +468,27 @@ def travel_matrix(
 
     nodes, snap_m = snap_points(network, points, max_snap_m=max_snap_m)
     unique, inverse = np.unique(nodes, return_inverse=True)
-    if engine is None and unique.size > network.n_nodes * _UNPACKED_POINTS_PER_NODE:
-        engine = "dijkstra"
-    times, lengths = _router(network, profile, engine).times_lengths(unique.astype(np.int64))
-    time_s = times[np.ix_(inverse, inverse)]
-    dist_m = lengths[np.ix_(inverse, inverse)]
+    router = _router(network, profile, engine)
+    time_s = router.times(unique.astype(np.int64))[np.ix_(inverse, inverse)]
     bad = np.argwhere(~np.isfinite(time_s))
     if bad.size:  # pragma: no cover - snapping to one strong component prevents it
         i, j = bad[0]
         msg = f"no road path from {_label(points[i])} to {_label(points[j])}"
         raise SnappingError(msg)
-    return TravelMatrix(
+    matrix = TravelMatrix(
         profile=profile.key,
         point_ids=ids,
         travel_time_s=_as_int_rows(time_s),
-        distance_m=_as_int_rows(dist_m),
         approximate=False,
         source=network.source,
         snap_distance_m=tuple(round(float(d), 1) for d in snap_m),
     )
+    matrix._road = _RoadLengths(router=router, nodes=nodes.astype(np.int64))
+    return matrix
 
 
 def _as_int_rows(values: NDArray[np.float64]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(int(x) for x in row) for row in np.rint(values).astype(np.int64))
+    return tuple(map(tuple, np.rint(values).astype(np.int64).tolist()))
 
 
 def nearest_travel_time_s(

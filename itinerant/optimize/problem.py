@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import pairwise
@@ -86,11 +86,29 @@ announced visit unless dropping it frees more than three ordinary visits' worth.
 
 @dataclass(frozen=True)
 class Matrix:
-    """Travel times and distances between locations, for one vehicle profile."""
+    """Travel times between locations, for one vehicle profile, and their distances.
+
+    ``distance`` holds every pair where it is given up front (instances that price
+    distance); otherwise ``legs`` gives the pairs asked, computed on demand (the legs a
+    plan drives). Exactly one of them is set; read distances with :meth:`distances`.
+    """
 
     key: str
     travel: tuple[tuple[int, ...], ...]
-    distance: tuple[tuple[int, ...], ...]
+    distance: tuple[tuple[int, ...], ...] | None = None
+    legs: Callable[[Sequence[tuple[int, int]]], tuple[int, ...]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.distance is None) == (self.legs is None):
+            msg = f"matrix {self.key!r}: give distance or legs, exactly one"
+            raise ValueError(msg)
+
+    def distances(self, pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+        """Distance of each ``(from, to)`` pair of locations."""
+        if self.distance is not None:
+            return tuple(self.distance[a][b] for a, b in pairs)
+        assert self.legs is not None  # __post_init__
+        return self.legs(pairs)
 
 
 @dataclass(frozen=True)
@@ -328,11 +346,17 @@ def plan_mode(unit: Unit) -> Literal["route", "stay"]:
 
 
 def _to_matrix(tm: TravelMatrix, point_ids: Sequence[str]) -> Matrix:
-    """Reorder a travel matrix onto ``point_ids``, seconds rounded up to minutes."""
+    """Reorder a travel matrix onto ``point_ids``, seconds rounded up to minutes.
+
+    Distances stay with the travel matrix, computed for the legs asked.
+    """
     rows = [tm.index(pid) for pid in point_ids]
     travel = tuple(tuple(math.ceil(tm.travel_time_s[i][j] / 60) for j in rows) for i in rows)
-    distance = tuple(tuple(int(tm.distance_m[i][j]) for j in rows) for i in rows)
-    return Matrix(key=tm.profile, travel=travel, distance=distance)
+
+    def legs(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+        return tm.distances_m((rows[a], rows[b]) for a, b in pairs)
+
+    return Matrix(key=tm.profile, travel=travel, legs=legs)
 
 
 def _stop_demand(
@@ -672,11 +696,14 @@ def build_problem(
             continue
         uds = [ud for ud in unit_days if ud.unit_id == unit.id]
         matrix = mat_of[unit.vehicle.key]
-        for stop, dem in zip(stops, demand, strict=True):
-            if unit.id not in stop.units or dem.max_visits == 0:
-                continue
-            loc = loc_of[stop.id]
-            travel, distance = matrix.travel[0][loc], matrix.distance[0][loc]
+        sites = [
+            (stop, dem)
+            for stop, dem in zip(stops, demand, strict=True)
+            if unit.id in stop.units and dem.max_visits > 0
+        ]
+        out = matrix.distances([(0, loc_of[stop.id]) for stop, _ in sites])
+        for (stop, dem), distance in zip(sites, out, strict=True):
+            travel = matrix.travel[0][loc_of[stop.id]]
             options = _stay_options(unit, stop, dem, uds, travel, distance, factor)
             if stop.id in pins:
                 options = _pin_stays(options, pins[stop.id], bonus)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Final, Literal
 
-from itinerant.optimize.problem import RoutingProblem, Vehicle
+from itinerant.optimize.problem import Matrix, RoutingProblem, Vehicle
 from itinerant.scenario import FirstSolutionStrategy, MetaheuristicName
 
 __all__ = [
@@ -141,14 +141,13 @@ def build_model(problem: RoutingProblem, *, late_cost: int = 0) -> _Model:
             for a in range(size)
         ]
         time_cb[key] = routing.RegisterTransitMatrix(time_rows)
-        cost_rows = [
-            [
-                v.cost_per_time * travel[a][b]
-                + v.cost_per_distance * m.distance[locations[a]][locations[b]]
-                for b in range(size)
-            ]
-            for a in range(size)
-        ]
+        cost_rows = [[v.cost_per_time * travel[a][b] for b in range(size)] for a in range(size)]
+        if v.cost_per_distance:  # distances are read only where they are priced
+            pairs = [(locations[a], locations[b]) for a in range(size) for b in range(size)]
+            distance = m.distances(pairs)
+            for a in range(size):
+                for b in range(size):
+                    cost_rows[a][b] += v.cost_per_distance * distance[a * size + b]
         cost_cb[key] = routing.RegisterTransitMatrix(cost_rows)
         if v.profile not in drive_cb:
             drive_cb[v.profile] = routing.RegisterTransitMatrix(travel)
@@ -492,8 +491,8 @@ def _solve_fleet(
         return _with_totals(best, began, used, solution_limit, time_limit_s)
     unit_cost = max(1, *(v.cost_per_distance + v.cost_per_time for v in problem.vehicles))
     arc_cost = 1 + max(
-        v.cost_per_distance * max(max(row) for row in problem.matrix(v.profile).distance)
-        + v.cost_per_time * max(max(row) for row in problem.matrix(v.profile).travel)
+        v.cost_per_time * max(max(row) for row in problem.matrix(v.profile).travel)
+        + (v.cost_per_distance * _longest(problem.matrix(v.profile)) if v.cost_per_distance else 0)
         for v in problem.vehicles
     )
     penalty = (
@@ -584,6 +583,12 @@ def _too_small(problem: RoutingProblem, vehicles: Sequence[Vehicle]) -> bool:
     )
 
 
+def _longest(matrix: Matrix) -> int:
+    """Longest distance between two locations of a matrix (every pair is read)."""
+    size = len(matrix.travel)
+    return max(matrix.distances([(a, b) for a in range(size) for b in range(size)]))
+
+
 def _mean_arc_cost(problem: RoutingProblem) -> float:
     """Mean cost of an arc between two distinct places of the problem, over its vehicles."""
     places = sorted(
@@ -598,9 +603,9 @@ def _mean_arc_cost(problem: RoutingProblem) -> float:
     total = 0.0
     for (profile, per_distance, per_time), count in sorted(classes.items()):
         matrix = problem.matrix(profile)
-        total += count * sum(
-            per_distance * matrix.distance[i][j] + per_time * matrix.travel[i][j] for i, j in pairs
-        )
+        total += count * per_time * sum(matrix.travel[i][j] for i, j in pairs)
+        if per_distance:  # distances are read only where they are priced
+            total += count * per_distance * sum(matrix.distances(pairs))
     return max(1.0, total / (len(pairs) * len(problem.vehicles)))
 
 

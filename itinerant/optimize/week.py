@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -414,10 +415,22 @@ def _make_plan(
     }
     tours: list[Tour] = []
 
+    # the distances of the legs driven, computed now, one batch per vehicle profile
+    legs: dict[str, list[tuple[int, int]]] = {}
+    for route in result.routes:
+        places = [0, *(wk.location(node_id.split("#", 1)[0]) for node_id, _ in route.visits), 0]
+        key = units[wk.unit_day(route.vehicle).unit_id].vehicle.key
+        legs.setdefault(key, []).extend(itertools.pairwise(places))
+    driven = {
+        key: dict(zip(pairs, problem.matrix(key).distances(pairs), strict=True))
+        for key, pairs in legs.items()
+    }
+
     for route in result.routes:
         ud = wk.unit_day(route.vehicle)
         unit = units[ud.unit_id]
         matrix = problem.matrix(unit.vehicle.key)
+        metres = driven[unit.vehicle.key]
         base = ud.day_index * DAY_MIN
         visits: list[Visit] = []
         prev_loc, prev_end = 0, route.departure
@@ -449,7 +462,7 @@ def _make_plan(
                     session_end=session_start + unit.session_min,
                     departure=leave_next,
                     drive=matrix.travel[prev_loc][loc],
-                    distance=matrix.distance[prev_loc][loc],
+                    distance=metres[prev_loc, loc],
                     value=node_prize[node_id] / VALUE_SCALE,
                     rank=int(rank),
                 )
@@ -468,7 +481,7 @@ def _make_plan(
                 visits,
                 lunch,
                 back,
-                matrix.distance[prev_loc][0],
+                metres[prev_loc, 0],
                 unit_drive=sum(v.drive_min for v in visits) + back,
                 on_site=len(visits) * unit.visit_min,
             )

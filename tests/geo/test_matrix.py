@@ -13,8 +13,11 @@ import pytest
 from itinerant.errors import ApproximateDistancesWarning, RoadNetworkError, SnappingError
 from itinerant.geo import _cch
 from itinerant.geo.matrix import (
+    Engine,
     NamedPoint,
     TravelMatrix,
+    _CchRouter,
+    _DijkstraRouter,
     haversine_m,
     leg_geometry,
     nearest_travel_time_s,
@@ -59,6 +62,13 @@ def as_array(rows: tuple[tuple[int, ...], ...]) -> np.ndarray:
     return np.array(rows, dtype=np.int64)
 
 
+def all_distances(matrix: TravelMatrix) -> np.ndarray:
+    """Every pair's distance (m), asked of the matrix in one batch."""
+    n = len(matrix.point_ids)
+    pairs = [(i, j) for i in range(n) for j in range(n)]
+    return np.array(matrix.distances_m(pairs), dtype=np.int64).reshape(n, n)
+
+
 @pytest.fixture(scope="module")
 def andorra_points(andorra: RoadNetwork) -> list[NamedPoint]:
     return sample_points(andorra, 40)
@@ -72,7 +82,7 @@ def andorra_van(andorra: RoadNetwork, andorra_points: list[NamedPoint]) -> Trave
 def test_matrix_shape_and_diagonal(
     andorra_van: TravelMatrix, andorra_points: list[NamedPoint]
 ) -> None:
-    times, dists = as_array(andorra_van.travel_time_s), as_array(andorra_van.distance_m)
+    times, dists = as_array(andorra_van.travel_time_s), all_distances(andorra_van)
     assert andorra_van.point_ids == tuple(p.id for p in andorra_points)
     assert times.shape == dists.shape == (40, 40)
     assert (np.diag(times) == 0).all()
@@ -97,9 +107,9 @@ def test_road_distance_at_least_straight_line(fixture: str, request: pytest.Fixt
     lat, lon = network.lat[nodes], network.lon[nodes]
     crow = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     # 1 m: the matrix is rounded to whole metres
-    assert (as_array(matrix.distance_m) >= crow - 1).all()
+    assert (all_distances(matrix) >= crow - 1).all()
     # and the time is at least the distance at the fastest speed of the profile
-    fastest = as_array(matrix.distance_m) / (VAN.max_speed_kmh / 3.6)
+    fastest = all_distances(matrix) / (VAN.max_speed_kmh / 3.6)
     assert (as_array(matrix.travel_time_s) >= fastest - 1).all()
 
 
@@ -129,7 +139,7 @@ def test_graphml_round_trip_gives_same_matrix(
     before = travel_matrix(saint_barthelemy, SAINT_BARTH_PLACES, VAN, max_snap_m=1000, circuity=1.3)
     after = travel_matrix(reloaded, SAINT_BARTH_PLACES, VAN, max_snap_m=1000, circuity=1.3)
     assert after.travel_time_s == before.travel_time_s
-    assert after.distance_m == before.distance_m
+    assert (all_distances(after) == all_distances(before)).all()
     assert after.snap_distance_m == before.snap_distance_m
 
 
@@ -139,7 +149,7 @@ def test_real_places_on_saint_barthelemy(saint_barthelemy: RoadNetwork) -> None:
     # Gustavia to Lorient is about 3.4 km as the crow flies, across hills: 4 to 10 km of
     # road, 5 to 20 minutes at the island's 35-80 km/h
     i, j = matrix.index("gustavia"), matrix.index("lorient")
-    assert 4000 < matrix.distance_m[i][j] < 10_000
+    assert 4000 < matrix.distances_m([(i, j)])[0] < 10_000
     assert 300 < times[i, j] < 1200
 
 
@@ -189,7 +199,9 @@ def test_straight_line_fallback() -> None:
     lat = np.array([p.point.lat for p in places])
     lon = np.array([p.point.lon for p in places])
     expected = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :]) * 1.3
+    assert matrix.distance_m is not None  # straight lines: every pair up front
     dists = as_array(matrix.distance_m)
+    assert (all_distances(matrix) == dists).all()
     assert np.abs(dists - expected).max() <= 0.5
     # towed fallback speed: min(50 x 0.9, 80) = 45 km/h
     assert np.abs(as_array(matrix.travel_time_s) - expected / (45 / 3.6)).max() <= 0.5
@@ -237,6 +249,7 @@ def test_leg_geometry_follows_the_fastest_road(
     network: RoadNetwork = request.getfixturevalue(fixture)
     points = sample_points(network, 6, seed=11)
     matrix = travel_matrix(network, points, VAN, max_snap_m=1000, circuity=1.3)
+    dists = all_distances(matrix)
     for i, origin in enumerate(points):
         for j, destination in enumerate(points):
             if i == j:
@@ -250,7 +263,7 @@ def test_leg_geometry_follows_the_fastest_road(
             assert start == pytest.approx(matrix.snap_distance_m[i], abs=0.1)
             assert end == pytest.approx(matrix.snap_distance_m[j], abs=0.1)
             # follows edge geometries in the right direction: same length as the matrix
-            assert polyline_length_m(line) == pytest.approx(matrix.distance_m[i][j], rel=0.02)
+            assert polyline_length_m(line) == pytest.approx(dists[i, j], rel=0.02)
             assert len(line) > 2
 
 
@@ -272,9 +285,57 @@ def test_contraction_hierarchies_match_dijkstra(
     gap_s = np.abs(as_array(cch.travel_time_s) - as_array(reference.travel_time_s))
     assert gap_s.max() <= 1
     # lengths may differ only where two paths tie on time; on this sample none does
-    gap_m = np.abs(as_array(cch.distance_m) - as_array(reference.distance_m))
+    gap_m = np.abs(all_distances(cch) - all_distances(reference))
     assert (gap_m <= 1).mean() >= 0.99
     assert cch.snap_distance_m == reference.snap_distance_m
+
+
+@pytest.mark.parametrize("engine", ["cch", "dijkstra"])
+def test_distances_on_demand_equal_all_pairs(
+    andorra: RoadNetwork, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Legs asked one at a time, in any order, get the all-pairs batch's metres, and only
+    the legs asked are computed (a plan asks for the legs it drives)."""
+    points = sample_points(andorra, 50, seed=13)
+    points.append(NamedPoint(id="twin", point=points[0].point))  # on the node of s000
+    full = all_distances(
+        travel_matrix(andorra, points, VAN, max_snap_m=1000, circuity=1.3, engine=engine)
+    )
+    assert full[0, -1] == full[-1, 0] == 0
+    assert (full[~np.eye(len(points), dtype=bool)] > 0).sum() == len(points) * (len(points) - 1) - 2
+    asked: list[int] = []
+    router = _CchRouter if engine == "cch" else _DijkstraRouter
+    unpack = router.path_lengths
+
+    def counted(self: _CchRouter | _DijkstraRouter, pairs: np.ndarray) -> np.ndarray:
+        asked.append(len(pairs))
+        return unpack(self, pairs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(router, "path_lengths", counted)
+    lazy = travel_matrix(andorra, points, VAN, max_snap_m=1000, circuity=1.3, engine=engine)
+    assert asked == []  # times only
+    rng = np.random.default_rng(1)
+    legs = [(int(i), int(j)) for i, j in rng.integers(0, len(points), size=(80, 2))]
+    legs += [(0, 50), (50, 0), (3, 3), legs[0]]  # same node, same point, asked again
+    assert [lazy.distances_m([leg])[0] for leg in legs] == [full[i, j] for i, j in legs]
+    moving = {(i, j) for i, j in legs if full[i, j] > 0}
+    assert sum(asked) == len(moving) < len(points) ** 2 / 20
+    # a batch of legs already known computes nothing more
+    assert lazy.distances_m(legs[::-1]) == tuple(full[i, j] for i, j in legs[::-1])
+    assert sum(asked) == len(moving)
+
+
+def test_a_matrix_without_distances_says_so() -> None:
+    matrix = TravelMatrix(
+        profile=VAN.key,
+        point_ids=("a", "b"),
+        travel_time_s=((0, 60), (60, 0)),
+        approximate=True,
+        source="test",
+        snap_distance_m=(0.0, 0.0),
+    )
+    with pytest.raises(ValueError, match="has no distances"):
+        matrix.distances_m([(0, 1)])
 
 
 def test_without_routingkit_dijkstra_answers(
@@ -294,6 +355,6 @@ def test_without_routingkit_dijkstra_answers(
     finally:
         _cch._module.cache_clear()
     assert matrix.travel_time_s == expected.travel_time_s
-    assert matrix.distance_m == expected.distance_m
-    assert polyline_length_m(line) == pytest.approx(expected.distance_m[0][1], rel=0.02)
+    assert (all_distances(matrix) == all_distances(expected)).all()
+    assert polyline_length_m(line) == pytest.approx(expected.distances_m([(0, 1)])[0], rel=0.02)
     assert caplog.text.count("routingkit-cch unavailable") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,43 @@ def test_fleet_too_small_for_the_demand_or_the_stops() -> None:
     stopper = replace(van, capacity=None, max_stops=2)
     assert _too_small(problem, (stopper, replace(stopper, id="w")))  # 5 stops > 2 x 2
     assert not _too_small(problem, tuple(replace(stopper, id=str(k)) for k in range(3)))
+
+
+def test_a_matrix_takes_full_distances_or_legs() -> None:
+    with pytest.raises(ValueError, match="give distance or legs, exactly one"):
+        Matrix(key="m", travel=((0,),))
+    with pytest.raises(ValueError, match="give distance or legs, exactly one"):
+        Matrix(key="m", travel=((0,),), distance=((0,),), legs=lambda pairs: (0,) * len(pairs))
+
+
+@pytest.mark.skipif(not SOLOMON.exists(), reason="../shared/benchmarks not available")
+@pytest.mark.parametrize("per_distance", [0, 1])
+@pytest.mark.parametrize("shape", ["prizes", "fleet"])
+def test_distances_are_read_only_where_priced(shape: str, per_distance: int) -> None:
+    """The planner's matrices give distances on demand (``legs``): a problem that does
+    not price distance never asks for one, and one that does gets the plan of the full
+    matrix. Prizes: two vehicles, some visits dropped; fleet: the fleet search, whose
+    penalty and polishing temperatures read arc costs."""
+    full = read_solomon(SOLOMON / "C101.txt", 25)
+    if shape == "prizes":
+        nodes = tuple(replace(n, mandatory=False, prize=400) for n in full.nodes)
+        full = replace(full, nodes=nodes, vehicles=full.vehicles[:2])
+    else:
+        full = with_fixed_cost(full, 10_000)
+    vehicles = tuple(replace(v, cost_per_distance=per_distance) for v in full.vehicles)
+    full = replace(full, vehicles=vehicles)
+    (matrix,) = full.matrices
+    distance = matrix.distance
+    assert distance is not None
+    asked: list[tuple[int, int]] = []
+
+    def legs(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+        asked.extend(pairs)
+        return tuple(distance[a][b] for a, b in pairs)
+
+    lazy = replace(full, matrices=(Matrix(key=matrix.key, travel=matrix.travel, legs=legs),))
+    expected = solve(full, solution_limit=200, time_limit_s=60)
+    result = solve(lazy, solution_limit=200, time_limit_s=60)
+    assert bool(expected.dropped) == (shape == "prizes")
+    assert (result.routes, result.objective) == (expected.routes, expected.objective)
+    assert bool(asked) == bool(per_distance)

@@ -60,12 +60,12 @@ def _stop_label(stop: Stop) -> str:
 def _single_visit_fits(
     unit: Unit, stop: Stop, ud: UnitDay, shift: tuple[int, int], problem: RoutingProblem
 ) -> bool:
-    """Whether a lone visit (depot, stop, depot) fits the unit-day, lunch aside."""
+    """Whether a lone visit (base, stop, base) fits the unit-day, lunch aside."""
     week = problem.week
     assert week is not None
-    loc = week.location(stop.id)
+    loc, home = week.location(stop.id), week.base_location(unit.id)
     matrix = problem.matrix(unit.vehicle.key)
-    out, back = matrix.travel[0][loc], matrix.travel[loc][0]
+    out, back = matrix.travel[home][loc], matrix.travel[loc][home]
     if out + back > unit.max_drive_min:
         return False
     base = ud.day_index * DAY_MIN
@@ -105,7 +105,7 @@ def plan_week(
     last_visits
         Date of each commune's last visit, by INSEE code (missing: never visited).
     matrices
-        Travel matrices by vehicle profile key, over ``"depot"`` and the stop ids.
+        Travel matrices by vehicle profile key, over the base ids and the stop ids.
     week
         ISO week, e.g. ``"2026-W49"``.
     scenario_hash
@@ -419,8 +419,9 @@ def _make_plan(
         unit = units[ud.unit_id]
         matrix = problem.matrix(unit.vehicle.key)
         base = ud.day_index * DAY_MIN
+        home = wk.base_location(unit.id)
         visits: list[Visit] = []
-        prev_loc, prev_end = 0, route.departure
+        prev_loc, prev_end = home, route.departure
         first_departure = route.departure
         lunch = route.lunch
         pending: list[tuple[int, int]] = []  # (leg departure, arrival) per visit
@@ -430,11 +431,11 @@ def _make_plan(
             leave, arrive = _leg(prev_end, session_start, travel, unit.setup_min, lunch)
             pending.append((leave, arrive))
             prev_loc, prev_end = loc, session_start + unit.session_min + unit.packup_min
-        back = matrix.travel[prev_loc][0]
+        back = matrix.travel[prev_loc][home]
         last_leave, return_abs = _leg(prev_end, route.return_time, back, 0, lunch)
         if pending:
             first_departure = pending[0][0]
-        prev_loc = 0
+        prev_loc = home
         for k, (node_id, session_start) in enumerate(route.visits):
             stop_id, rank = node_id.split("#", 1)
             stop = by_id[stop_id]
@@ -468,7 +469,7 @@ def _make_plan(
                 visits,
                 lunch,
                 back,
-                matrix.distance[prev_loc][0],
+                matrix.distance[prev_loc][home],
                 unit_drive=sum(v.drive_min for v in visits) + back,
                 on_site=len(visits) * unit.visit_min,
             )

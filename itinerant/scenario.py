@@ -313,6 +313,8 @@ class SessionWindow(TimeWindow):
     @model_validator(mode="before")
     @classmethod
     def _exact(cls, data: Any) -> Any:
+        if isinstance(data, TimeWindow) and not isinstance(data, SessionWindow):
+            return {"start": data.start, "end": data.end}  # a plain window, from code
         if isinstance(data, dict) and "at" in data:
             if "start" in data or "end" in data:
                 msg = "give either 'at' or 'start' and 'end', not both"

@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from reference_week import NEAR, make_scenario, matrices_for, stops_near, tiny_house
 
 from itinerant.cli import cli
 from itinerant.errors import ScenarioError
 from itinerant.geo.matrix import TravelMatrix
 from itinerant.loading import load_scenario
 from itinerant.optimize.problem import build_problem, week_dates
+from itinerant.optimize.week import plan_week
 from itinerant.pipeline import plan_prepared, prepare
 from itinerant.plan import Plan
-from itinerant.scenario import Scenario, format_time
+from itinerant.scenario import Scenario, SessionWindow, StopRule, format_time
+from itinerant.territory import Territory
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "scenarios" / "deux-bases-soirees.yaml"
@@ -154,6 +157,36 @@ def test_an_at_session_starts_on_its_minute(two_bases: Planned) -> None:
     date, visit = visits[0]
     assert date == dt.date(2026, 12, 1)
     assert format_time(visit.session_start) == "17:30"
+
+
+def test_an_at_session_holds_for_a_single_stop_unit(territory: Territory) -> None:
+    """The tiny house (planned by stay options, not routing) holds ``at`` too.
+
+    Marconne opens only on Tuesday at 10:00 sharp and must be visited: the tiny house's
+    earliest start from the depot would be later than 09:00 (60 min set-up), so 10:00 is
+    reachable, and the session must start at 10:00, not at the first quarter after it.
+    """
+    rule = StopRule(
+        commune="62549",
+        units=("tiny-house",),
+        windows={"tue": (SessionWindow(start=10 * 60, end=10 * 60),)},
+        must_visit=True,
+    )
+    scenario = make_scenario(units=(tiny_house(),), communes=(rule,))
+    stops = stops_near(scenario, territory, NEAR)
+    plan = plan_week(
+        scenario,
+        stops,
+        dict.fromkeys(NEAR, 0.5),
+        {},
+        matrices_for(scenario, stops),
+        week=WEEK,
+        scenario_hash="h",
+    )
+    visits = [(t.date, v) for t in plan.tours for v in t.visits if v.insee == "62549"]
+    assert [(d, format_time(v.session_start)) for d, v in visits] == [
+        (dt.date(2026, 12, 1), "10:00")
+    ]
 
 
 def test_the_example_plans_with_every_output(

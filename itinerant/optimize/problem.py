@@ -595,7 +595,7 @@ def build_problem(
             day_index = (date - monday).days
             weekday = WEEKDAYS[date.weekday()]
             hours, lunch = unit.day_on(weekday), unit.lunch_on(weekday)
-            if unit_weekdays is not None and WEEKDAYS[date.weekday()] not in unit_weekdays:
+            if unit_weekdays is not None and weekday not in unit_weekdays:
                 idle.append(
                     (unit.id, date, f"{unit.name} does not work on {WEEKDAYS_EN[date.weekday()]}s")
                 )

@@ -424,8 +424,6 @@ def _make_plan(
         prev_loc, prev_end = home, route.departure
         first_departure = route.departure
         lunch = route.lunch
-        if lunch is not None and not route.departure <= lunch[0] < lunch[1] <= route.return_time:
-            lunch = None  # taken before leaving or after coming back: no part of the tour
         pending: list[tuple[int, int]] = []  # (leg departure, arrival) per visit
         for node_id, session_start in route.visits:
             loc = wk.location(node_id.split("#", 1)[0])

@@ -25,6 +25,7 @@ from itinerant.plan import Plan
 from itinerant.scenario import (
     MAX_ADDRESS_LENGTH,
     MAX_NAME_LENGTH,
+    Base,
     Period,
     Point,
     Scenario,
@@ -326,7 +327,7 @@ def load_scenario(
                 "period": scenario.period.model_copy(update={"week": resolve_week(None, today)})
             }
         )
-    territory = load_territory(scenario.territory, source=source, depot=scenario.depot.point)
+    territory = load_territory(scenario.territory, source=source, depot=scenario.all_bases[0].point)
     problems = check_scenario(scenario, territory, source=source)
     if problems:
         raise ScenarioError(problems)
@@ -732,22 +733,120 @@ def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> 
             )
         if rule.must_visit and rule.exclude:
             add(("communes", index, "must_visit"), True, "contradicts exclude: true")
-    swapped = _swapped(scenario.depot.point)
     centre = Point(
         lat=statistics.median(c.point.lat for c in territory.communes),
         lon=statistics.median(c.point.lon for c in territory.communes),
     )
-    far = distance_km(scenario.depot.point, centre)
-    if swapped is not None and far > _FAR_KM and distance_km(swapped, centre) < _NEAR_KM:
-        point = scenario.depot.point
-        add(
-            ("depot", "point"),
-            f"{point.lat:g}, {point.lon:g}",
-            f"is {far:.0f} km from the communes; lat and lon look swapped",
-        )
+    for loc, base in _base_locs(scenario):
+        swapped = _swapped(base.point)
+        far = distance_km(base.point, centre)
+        if swapped is not None and far > _FAR_KM and distance_km(swapped, centre) < _NEAR_KM:
+            add(
+                (*loc, "point"),
+                f"{base.point.lat:g}, {base.point.lon:g}",
+                f"is {far:.0f} km from the communes; lat and lon look swapped",
+            )
+    problems += _base_problems(scenario, territory, source=source)
+    problems += _day_problems(scenario, source=source)
+    problems += _exact_time_problems(scenario, territory, source=source)
     for key in scenario.demand.overrides:
         if territory.find(key) is None:
             add(("demand", "overrides", key), key, f"is not a commune of {territory.name}")
+    return problems
+
+
+# --- bases, days by weekday, exact times (#14) -------------------------------------------
+
+
+def _base_locs(scenario: Scenario) -> list[tuple[Loc, Base]]:
+    """Each base with its field path (``depot`` for the one-base shorthand)."""
+    if scenario.depot is not None:
+        return [(("depot",), scenario.depot.as_base())]
+    return [(("bases", index), base) for index, base in enumerate(scenario.bases)]
+
+
+def _base_problems(scenario: Scenario, territory: Territory, *, source: str) -> list[str]:
+    """Name duplicate base ids, ids that are INSEE codes, units naming an unknown base."""
+    problems: list[str] = []
+    ids = [base.id for base in scenario.all_bases]
+    for index, ident in enumerate(ids):
+        if scenario.bases and ids.index(ident) != index:
+            problems.append(
+                f"{source}: bases[{index}].id: {ident!r} is used twice (also bases[{ids.index(ident)}])"
+            )
+        if scenario.bases and territory.find(ident) is not None and ident.isdigit():
+            problems.append(
+                f"{source}: bases[{index}].id: {ident!r} is a commune's INSEE code; "
+                "give the base a name-like id (e.g. 'hesdin')"
+            )
+    for index, unit in enumerate(scenario.units):
+        if unit.base is not None and unit.base not in ids:
+            problems.append(
+                f"{source}: units[{index}].base: {unit.base!r} is not a base "
+                f"(bases: {', '.join(ids)})"
+            )
+    return problems
+
+
+def _day_problems(scenario: Scenario, *, source: str) -> list[str]:
+    """Name each weekday's own lunch that is not inside that weekday's working day."""
+    problems: list[str] = []
+    for index, unit in enumerate(scenario.units):
+        for weekday, rules in unit.days.items():
+            day = unit.day_on(weekday)
+            lunch = rules.lunch
+            if lunch is not None and not (day.start <= lunch.start and lunch.end <= day.end):
+                problems.append(
+                    f"{source}: units[{index}].days.{weekday}.lunch: "
+                    f"'{format_time(lunch.start)}-{format_time(lunch.end)}' is not inside the "
+                    f"working day {format_time(day.start)}-{format_time(day.end)}"
+                )
+    return problems
+
+
+def _exact_time_problems(scenario: Scenario, territory: Territory, *, source: str) -> list[str]:
+    """Name each ``at`` session start that no unit allowed at the stop can hold.
+
+    The unit must be out (day window) from ``setup_min`` before the start to
+    ``session_min + packup_min`` after it, on a weekday it works.
+    """
+    problems: list[str] = []
+    all_units = [u.id for u in scenario.units]
+    places: list[tuple[Loc, Any, tuple[str, ...]]] = [
+        (("stops", "windows"), scenario.stops.windows, scenario.stops.units or tuple(all_units))
+    ]
+    for index, rule in enumerate(scenario.communes):
+        if rule.windows is not None and territory.find(rule.commune) is not None:
+            allowed = rule.units or scenario.stops.units or tuple(all_units)
+            places.append((("communes", index, "windows"), rule.windows, allowed))
+    units = list(scenario.units)
+    for loc, windows, allowed in places:
+        for weekday, day_windows in windows.items():
+            for w_index, window in enumerate(day_windows):
+                if not window.exact:
+                    continue
+                at = window.start
+                fits = [
+                    u
+                    for u in units
+                    if u.id in allowed
+                    and (u.working_days is None or weekday in u.working_days)
+                    and u.day_on(weekday).start + u.setup_min <= at
+                    and at + u.session_min + u.packup_min <= u.day_on(weekday).end
+                ]
+                if fits:
+                    continue
+                days = ", ".join(
+                    f"{u.id} {format_time(u.day_on(weekday).start)}-"
+                    f"{format_time(u.day_on(weekday).end)}"
+                    for u in units
+                    if u.id in allowed
+                )
+                problems.append(
+                    f"{source}: {format_loc((*loc, weekday, w_index, 'at'))}: "
+                    f"'{format_time(at)}' is outside the {weekday} working day of every unit "
+                    f"allowed there, with set-up and pack-up ({days or 'no unit'})"
+                )
     return problems
 
 

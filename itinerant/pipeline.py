@@ -31,7 +31,7 @@ from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
 from itinerant.render.context import RenderContext, read_outlines
-from itinerant.scenario import Point, Scenario, VehicleProfile
+from itinerant.scenario import DEPOT_BASE_ID, Point, Scenario, VehicleProfile
 from itinerant.territory import Stop, Territory, build_stops
 
 if TYPE_CHECKING:
@@ -86,8 +86,8 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def scenario_area(scenario: Scenario, territory: Territory) -> Area:
-    """Bounding box ``(west, south, east, north)`` of the depot and every commune."""
-    points = [scenario.depot.point, *(c.point for c in territory.communes)]
+    """Bounding box ``(west, south, east, north)`` of the bases and every commune."""
+    points = [*(b.point for b in scenario.all_bases), *(c.point for c in territory.communes)]
     points += [rule.venue.point for rule in scenario.communes if rule.venue is not None]
     lats = [p.lat for p in points]
     lons = [p.lon for p in points]
@@ -175,7 +175,7 @@ def compute_demand(
         warnings.simplefilter("ignore", ApproximateDistancesWarning)
         options = {"max_snap_m": scenario.network.max_snap_m, "circuity": scenario.network.circuity}
         depot_time_s = nearest_travel_time_s(
-            network, communes, [scenario.depot.point], profile, **options
+            network, communes, [b.point for b in scenario.all_bases], profile, **options
         )
         service_time_s = (
             nearest_travel_time_s(network, communes, service_points, profile, **options)
@@ -229,7 +229,7 @@ def prepare(
         network, closed = close_roads(
             network, road_closures, highway_speeds_kmh=scenario.network.highway_speeds_kmh
         )
-    points = [NamedPoint(id="depot", name=scenario.depot.name, point=scenario.depot.point)]
+    points = [NamedPoint(id=b.id, name=b.name, point=b.point) for b in scenario.all_bases]
     points += [NamedPoint(id=s.id, name=s.commune_name, point=s.point) for s in stops]
     try:
         matrices = _matrices(scenario, network, points)
@@ -250,11 +250,12 @@ def leg_geometries(
 
     if network is None:
         return None
-    points = {"depot": scenario.depot.point} | {stop.id: stop.point for stop in stops}
+    points = {b.id: b.point for b in scenario.all_bases} | {stop.id: stop.point for stop in stops}
     units = {unit.id: unit for unit in scenario.units}
     geometries: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for tour in plan.tours:
-        ids = ["depot", *(visit.stop_id for visit in tour.visits), "depot"]
+        base = scenario.base_of(units[tour.unit_id]).id
+        ids = [base, *(visit.stop_id for visit in tour.visits), base]
         for leg in itertools.pairwise(ids):
             if leg not in geometries:
                 geometries[leg] = leg_geometry(
@@ -320,7 +321,8 @@ def network_report(prepared: Prepared) -> str:
     distances = dict(zip(matrix.point_ids, matrix.snap_distance_m, strict=True))
     farthest = max(distances, key=lambda pid: distances[pid])
     names = {stop.id: stop.commune_name for stop in prepared.stops}
-    names["depot"] = text("depot", lang)
+    names |= {base.id: base.name for base in prepared.scenario.all_bases}
+    names[DEPOT_BASE_ID] = text("depot", lang)
     return text(
         "network.snapped",
         lang,

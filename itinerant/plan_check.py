@@ -23,6 +23,7 @@ from itinerant.loading import _short, format_loc, read_plan
 from itinerant.plan import Plan, Tour
 from itinerant.scenario import (
     MAX_ADDRESS_LENGTH,
+    WEEKDAYS,
     Scenario,
     format_time,
     has_control_character,
@@ -113,7 +114,8 @@ def plan_problems(
         if unit is None:
             add((*loc, "unit_id"), tour.unit_id, _unknown("a unit id", units))
         else:
-            _time_problems(tour, loc, (unit.day.start, unit.day.end), add)
+            hours = unit.day_on(WEEKDAYS[tour.date.weekday()])
+            _time_problems(tour, loc, (hours.start, hours.end), add)
         for v_index, visit in enumerate(tour.visits):
             v_loc: Loc = (*loc, "visits", v_index)
             if visit.insee not in codes:

@@ -22,19 +22,24 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
+    "DEPOT_BASE_ID",
     "HIGHWAY_TYPES",
     "WEEKDAYS",
+    "Base",
     "Contact",
     "Contacts",
     "CrewRole",
+    "DayRules",
     "DemandModel",
     "Depot",
     "LunchBreak",
@@ -43,6 +48,7 @@ __all__ = [
     "Point",
     "Rotation",
     "Scenario",
+    "SessionWindow",
     "SolverSettings",
     "Staff",
     "StopDefaults",
@@ -298,6 +304,43 @@ WeeklyWindows = dict[Weekday, DayWindows]
 """Opening or availability windows by weekday (several a day, sorted, disjoint)."""
 
 
+class SessionWindow(TimeWindow):
+    """When a session may start: ``{start, end}``, or ``{at}`` for an exact start.
+
+    ``{at: "17:30"}`` holds the session start to the minute (``start`` = ``end``).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exact(cls, data: Any) -> Any:
+        if isinstance(data, TimeWindow) and not isinstance(data, SessionWindow):
+            return {"start": data.start, "end": data.end}  # a plain window, from code
+        if isinstance(data, dict) and "at" in data:
+            if "start" in data or "end" in data:
+                msg = "give either 'at' or 'start' and 'end', not both"
+                raise ValueError(msg)
+            rest = {k: v for k, v in data.items() if k != "at"}
+            return {**rest, "start": data["at"], "end": data["at"]}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SessionWindow:
+        if self.end < self.start:
+            msg = f"end {format_time(self.end)} is before start {format_time(self.start)}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def exact(self) -> bool:
+        """Whether the window fixes the session start (``at``)."""
+        return self.start == self.end
+
+
+SessionDayWindows = Annotated[tuple[SessionWindow, ...], AfterValidator(_no_overlap)]
+WeeklySessionWindows = dict[Weekday, SessionDayWindows]
+"""Session-start windows of a stop by weekday (``{at}`` entries fix the minute)."""
+
+
 class DateRange(_Model):
     """An inclusive range of dates (``from``/``to``)."""
 
@@ -360,12 +403,30 @@ class TerritoryRef(_Model):
         return data
 
 
+DEPOT_BASE_ID = "depot"
+"""Base id of a scenario's one-base ``depot:`` shorthand (and its matrix point id)."""
+
+
 class Depot(_Model):
     """Where every tour starts and ends (the cooperative's premises)."""
 
     name: Name
     address: Address = ""
     point: Point
+
+    def as_base(self) -> Base:
+        """Return the depot as the scenario's one base, id :data:`DEPOT_BASE_ID`."""
+        return Base(id=DEPOT_BASE_ID, name=self.name, address=self.address, point=self.point)
+
+
+class Base(Depot):
+    """A named site where the tours of its units start and end."""
+
+    id: Identifier
+
+    def as_base(self) -> Base:
+        """Return the base itself."""
+        return self
 
 
 def iso_week_monday(week: str) -> dt.date | None:
@@ -487,6 +548,37 @@ class CrewRole(_Model):
     skills: tuple[Name, ...] = Field(min_length=1)
 
 
+class DayRules(_Model):
+    """A unit's day on one weekday, where it differs from its usual day.
+
+    ``lunch: null`` means no lunch that day; a field left out keeps the unit's own.
+    """
+
+    day: TimeWindow | None = Field(default=None, description="working-day window that weekday")
+    lunch: LunchBreak | None = Field(default=None, description="lunch that weekday")
+    no_lunch: bool = Field(default=False, description="no lunch that weekday (lunch: null)")
+    max_stops_per_day: int | None = Field(strict=True, default=None, gt=0, le=20)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_lunch(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "lunch" in data and data["lunch"] is None:
+            return {**{k: v for k, v in data.items() if k != "lunch"}, "no_lunch": True}
+        return data
+
+    @model_validator(mode="after")
+    def _one_lunch(self) -> DayRules:
+        if self.no_lunch and self.lunch is not None:
+            msg = "give either a lunch or no_lunch: true, not both"
+            raise ValueError(msg)
+        return self
+
+
+def _is_empty(value: Any) -> bool:
+    """Whether a field is at its empty default (left out of dumps and scenario hashes)."""
+    return value is None or value in ((), {})
+
+
 class Unit(_Model):
     """A mobile unit: the e-inclusion van, the towed tiny house, ..."""
 
@@ -497,8 +589,18 @@ class Unit(_Model):
     session_min: int = Field(strict=True, gt=0, le=720, description="length of one session on site")
     setup_min: int = Field(strict=True, default=15, ge=0, le=240)
     packup_min: int = Field(strict=True, default=15, ge=0, le=240)
-    day: TimeWindow = Field(description="working-day window: leave the depot, be back")
+    base: Identifier | None = Field(
+        default=None,
+        exclude_if=_is_empty,
+        description="id of the base its tours start and end at; default: the first base",
+    )
+    day: TimeWindow = Field(description="working-day window: leave the base, be back")
     lunch: LunchBreak | None = None
+    days: dict[Weekday, DayRules] = Field(
+        default_factory=dict,
+        exclude_if=_is_empty,
+        description="weekdays whose working day, lunch or stop cap differ (evenings, Saturdays)",
+    )
     max_drive_min: int = Field(
         strict=True, default=240, gt=0, le=720, description="driving time cap a day"
     )
@@ -538,6 +640,29 @@ class Unit(_Model):
             return self.max_stops_per_day
         return 1 if self.kind == "tiny_house" else 3
 
+    def day_on(self, weekday: Weekday) -> TimeWindow:
+        """Return the working-day window on a weekday."""
+        rules = self.days.get(weekday)
+        return rules.day if rules is not None and rules.day is not None else self.day
+
+    def lunch_on(self, weekday: Weekday) -> LunchBreak | None:
+        """Return the lunch on a weekday: None without one, or if the day does not span it."""
+        rules = self.days.get(weekday)
+        lunch = self.lunch
+        if rules is not None:
+            lunch = None if rules.no_lunch else rules.lunch or lunch
+        day = self.day_on(weekday)
+        if lunch is None or not (day.start <= lunch.start and lunch.end <= day.end):
+            return None
+        return lunch
+
+    def stops_on(self, weekday: Weekday) -> int:
+        """Return the maximum number of stops on a weekday."""
+        rules = self.days.get(weekday)
+        if rules is not None and rules.max_stops_per_day is not None:
+            return rules.max_stops_per_day
+        return self.stops_per_day
+
     @property
     def allows_multi_day_stays(self) -> bool:
         """Whether the unit may stay at one site on consecutive days."""
@@ -547,12 +672,15 @@ class Unit(_Model):
 
     @model_validator(mode="after")
     def _fits_in_day(self) -> Unit:
-        if self.visit_min > self.day.duration_min:
-            msg = (
-                f"one visit ({self.visit_min} min with set-up and pack-up) is longer than "
-                f"the working day {format_time(self.day.start)}-{format_time(self.day.end)}"
-            )
-            raise ValueError(msg)
+        for weekday, day in [("", self.day)] + [
+            (f" on {d}", r.day) for d, r in self.days.items() if r.day is not None
+        ]:
+            if self.visit_min > day.duration_min:
+                msg = (
+                    f"one visit ({self.visit_min} min with set-up and pack-up) is longer than "
+                    f"the working day{weekday} {format_time(day.start)}-{format_time(day.end)}"
+                )
+                raise ValueError(msg)
         return self
 
 
@@ -591,16 +719,17 @@ class Venue(_Model):
     point: Point
 
 
-def _default_windows() -> dict[Weekday, tuple[TimeWindow, ...]]:
-    return _weekdays_windows(
-        TimeWindow(start=9 * 60, end=12 * 60), TimeWindow(start=13 * 60 + 30, end=17 * 60)
+def _default_windows() -> dict[Weekday, tuple[SessionWindow, ...]]:
+    return dict.fromkeys(
+        WEEKDAYS[:5],
+        (SessionWindow(start=9 * 60, end=12 * 60), SessionWindow(start=13 * 60 + 30, end=17 * 60)),
     )
 
 
 class StopDefaults(_Model):
     """What applies to every commune's stop unless a rule overrides it."""
 
-    windows: WeeklyWindows = Field(
+    windows: WeeklySessionWindows = Field(
         default_factory=_default_windows,
         description="when a session may start, by weekday (default Mon-Fri 09:00-12:00, 13:30-17:00)",
     )
@@ -627,7 +756,7 @@ class StopRule(_Model):
     contact: Contact | None = Field(
         default=None, description="who to call at the stop (venue or town hall)"
     )
-    windows: WeeklyWindows | None = None
+    windows: WeeklySessionWindows | None = None
     closures: tuple[DateOrRange, ...] = ()
     units: tuple[str, ...] | None = None
     min_visits_per_week: int | None = Field(strict=True, default=None, ge=0, le=7)
@@ -825,7 +954,14 @@ class Scenario(_Model):
     description: str = Field(default="", max_length=10_000)
     language: Literal["fr", "en"] = "fr"
     territory: TerritoryRef = TerritoryRef()
-    depot: Depot
+    depot: Depot | None = Field(
+        default=None, exclude_if=_is_empty, description="the one base (shorthand for bases)"
+    )
+    bases: tuple[Base, ...] = Field(
+        default=(),
+        exclude_if=_is_empty,
+        description="sites where tours start and end; each unit names its base",
+    )
     contacts: Contacts = Contacts()
     period: Period = Period()
     units: tuple[Unit, ...] = Field(min_length=1)
@@ -839,6 +975,54 @@ class Scenario(_Model):
     )
     solver: SolverSettings = SolverSettings()
     network: NetworkSettings = NetworkSettings()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _needs_a_base(cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
+        """Report a missing ``depot`` (or ``bases``) with the other problems of the file."""
+        if not isinstance(data, dict) or data.get("depot") is not None or data.get("bases"):
+            return handler(data)
+        missing = InitErrorDetails(type="missing", loc=("depot",), input=data)
+        try:
+            handler(data)
+        except ValidationError as exc:
+            others = [
+                InitErrorDetails(
+                    type=PydanticCustomError(e["type"], e["msg"]), loc=e["loc"], input=e["input"]
+                )
+                for e in exc.errors(include_url=False)
+            ]
+            raise ValidationError.from_exception_data(cls.__name__, [missing, *others]) from None
+        raise ValidationError.from_exception_data(cls.__name__, [missing])
+
+    @model_validator(mode="after")
+    def _one_kind_of_base(self) -> Scenario:
+        if self.depot is not None and self.bases:
+            msg = "give either 'depot' (one base) or 'bases', not both"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def all_bases(self) -> tuple[Base, ...]:
+        """Every base, in file order (the ``depot:`` shorthand is base ``depot``)."""
+        return self.bases or ((self.depot.as_base(),) if self.depot is not None else ())
+
+    def base_of(self, unit: Unit) -> Base:
+        """Return a unit's base (the first base by default).
+
+        Raises
+        ------
+        KeyError
+            When the unit names an unknown base (:func:`itinerant.loading.check_scenario`
+            reports it first).
+        """
+        bases = self.all_bases
+        if unit.base is None:
+            return bases[0]
+        for base in bases:
+            if base.id == unit.base:
+                return base
+        raise KeyError(unit.base)
 
 
 def unused_skills(scenario: Scenario) -> list[tuple[int, int, str, str | None]]:

@@ -20,8 +20,10 @@ def _staffed(scenario: Scenario, unit: Unit, skills: tuple[str, ...], idle: Idle
     for member in scenario.staff:
         if not set(skills) <= set(member.skills) or dates_cover(member.absences, idle.date):
             continue
-        windows = member.availability.get(WEEKDAYS[idle.date.weekday()], ())
-        if any(min(w.end, unit.day.end) > max(w.start, unit.day.start) for w in windows):
+        weekday = WEEKDAYS[idle.date.weekday()]
+        day = unit.day_on(weekday)
+        windows = member.availability.get(weekday, ())
+        if any(min(w.end, day.end) > max(w.start, day.start) for w in windows):
             return True
     return False
 

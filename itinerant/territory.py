@@ -15,9 +15,9 @@ from itinerant.scenario import (
     DateOrRange,
     Point,
     Scenario,
+    SessionWindow,
     StopDefaults,
     StopRule,
-    TimeWindow,
     Weekday,
     dates_cover,
 )
@@ -123,14 +123,14 @@ class Stop(BaseModel):
     address: str
     point: Point
     contact: Contact | None = None
-    windows: dict[Weekday, tuple[TimeWindow, ...]]
+    windows: dict[Weekday, tuple[SessionWindow, ...]]
     closures: tuple[DateOrRange, ...] = ()
     units: tuple[str, ...] = Field(description="unit ids allowed here")
     min_visits_per_week: int = 0
     max_visits_per_week: int = 1
     must_visit: bool = False
 
-    def windows_on(self, day: dt.date) -> tuple[TimeWindow, ...]:
+    def windows_on(self, day: dt.date) -> tuple[SessionWindow, ...]:
         """Return the opening windows on a date (none when closed that day)."""
         if dates_cover(self.closures, day):
             return ()

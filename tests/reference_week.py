@@ -77,8 +77,8 @@ def straight_matrix(
 
 
 def matrices_for(scenario: Scenario, stops: Sequence[Stop]) -> dict[str, TravelMatrix]:
-    ids = ["depot", *(s.id for s in stops)]
-    points = [scenario.depot.point, *(s.point for s in stops)]
+    ids = [*(b.id for b in scenario.all_bases), *(s.id for s in stops)]
+    points = [*(b.point for b in scenario.all_bases), *(s.point for s in stops)]
     return {u.vehicle.key: straight_matrix(u.vehicle, ids, points) for u in scenario.units}
 
 

@@ -267,7 +267,8 @@ class WeekData:
     stays: tuple[StayOption, ...]
     travel_cost_per_min: int
     second_visit_factor: float
-    depot_location: int
+    bases: tuple[tuple[str, int], ...]
+    """Matrix index of each unit's base, by unit id (its tours start and end there)."""
     locations: tuple[str, ...]
     pinned: tuple[tuple[str, dt.date | None], ...] = ()
     """Announced visits (stop id, date; None: released, bonus only) of a replan."""
@@ -297,6 +298,10 @@ class WeekData:
             {pid: i for i, pid in enumerate(self.locations)},
         )
 
+    def base_location(self, unit_id: str) -> int:
+        """Return the matrix index of a unit's base."""
+        return dict(self.bases)[unit_id]
+
     def unit_day(self, unit_day_id: str) -> UnitDay:
         """Return a unit-day by id."""
         return self._indexes[0][unit_day_id]
@@ -306,7 +311,7 @@ class WeekData:
         return self._indexes[1][stop_id]
 
     def location(self, point_id: str) -> int:
-        """Return the matrix index of a point id (``"depot"`` or a stop id)."""
+        """Return the matrix index of a point id (a base id or a stop id)."""
         return self._indexes[2][point_id]
 
 
@@ -535,7 +540,8 @@ def build_problem(
     last_visits
         Date of the last visit by INSEE code (missing: never visited).
     matrices
-        Travel matrices by :attr:`VehicleProfile.key`, over ``"depot"`` and the stop ids.
+        Travel matrices by :attr:`VehicleProfile.key`, over the base ids (``"depot"`` for
+        the one-base shorthand) and the stop ids.
     week_dates
         Working dates of the week (see :func:`week_dates`).
     week
@@ -563,8 +569,9 @@ def build_problem(
         raise InfeasiblePlanError(msg)
     monday = dates[0] - dt.timedelta(days=dates[0].weekday())
     label = week if week is not None else iso_week_of(dates[0])
-    locations = ("depot", *(stop.id for stop in stops))
+    locations = (*(base.id for base in scenario.all_bases), *(stop.id for stop in stops))
     loc_of = {sid: i for i, sid in enumerate(locations)}
+    home = {unit.id: loc_of[scenario.base_of(unit).id] for unit in scenario.units}
     needed = sorted({unit.vehicle.key for unit in scenario.units})
     missing = [key for key in needed if key not in matrices]
     if missing:
@@ -597,7 +604,7 @@ def build_problem(
         unit_weekdays = unit.working_days if unit.working_days is not None else None
         allowed = [s for s in stops if unit.id in s.units]
         matrix = mat_of[unit.vehicle.key]
-        near = min((matrix.travel[0][loc_of[s.id]] for s in allowed), default=0)
+        near = min((matrix.travel[home[unit.id]][loc_of[s.id]] for s in allowed), default=0)
         top = sorted(
             (
                 visit_prize(d, 1, factor)
@@ -606,12 +613,13 @@ def build_problem(
             ),
             reverse=True,
         )
-        span = max(1, unit.day.duration_min)
         slots = unit.stops_per_day * len(dates)
         mean_top = sum(top[:slots]) / max(1, min(slots, len(top)))
         for date in dates:
             day_index = (date - monday).days
-            if unit_weekdays is not None and WEEKDAYS[date.weekday()] not in unit_weekdays:
+            weekday = WEEKDAYS[date.weekday()]
+            hours, lunch = unit.day_on(weekday), unit.lunch_on(weekday)
+            if unit_weekdays is not None and weekday not in unit_weekdays:
                 idle.append(
                     (unit.id, date, f"{unit.name} does not work on {WEEKDAYS_EN[date.weekday()]}s")
                 )
@@ -626,14 +634,16 @@ def build_problem(
                     unit_id=unit.id,
                     date=date,
                     day_index=day_index,
-                    window=(base + unit.day.start, base + unit.day.end),
+                    window=(base + hours.start, base + hours.end),
                     roles=tuple((role.role, tuple(sorted(role.skills))) for role in unit.crew),
                     mode=plan_mode(unit),
                     min_span=min(
-                        unit.day.duration_min,
-                        unit.visit_min + 2 * near + (unit.lunch.duration_min if unit.lunch else 0),
+                        hours.duration_min,
+                        unit.visit_min + 2 * near + (lunch.duration_min if lunch else 0),
                     ),
-                    value_per_min=max(1, round(unit.stops_per_day * mean_top / span)),
+                    value_per_min=max(
+                        1, round(unit.stops_on(weekday) * mean_top / max(1, hours.duration_min))
+                    ),
                 )
             )
 
@@ -644,26 +654,26 @@ def build_problem(
             continue
         unit = _unit(scenario, ud.unit_id)
         base = ud.day_index * DAY_MIN
-        lunch = None
-        if unit.lunch is not None:
-            lunch = BreakRule(
-                base + unit.lunch.start,
-                base + unit.lunch.end - unit.lunch.duration_min,
-                unit.lunch.duration_min,
+        weekday = WEEKDAYS[ud.date.weekday()]
+        rule = unit.lunch_on(weekday)
+        lunch_break = None
+        if rule is not None:
+            lunch_break = BreakRule(
+                base + rule.start, base + rule.end - rule.duration_min, rule.duration_min
             )
         vehicles.append(
             Vehicle(
                 id=ud.id,
                 profile=unit.vehicle.key,
-                start_location=0,
-                end_location=0,
+                start_location=home[unit.id],
+                end_location=home[unit.id],
                 start_window=ud.window,
                 end_window=ud.window,
                 setup=unit.setup_min,
                 service=unit.session_min + unit.packup_min,
                 max_drive=unit.max_drive_min,
-                max_stops=unit.stops_per_day,
-                lunch=lunch,
+                max_stops=unit.stops_on(weekday),
+                lunch=lunch_break,
                 cost_per_time=per_min,
             )
         )
@@ -701,9 +711,9 @@ def build_problem(
             for stop, dem in zip(stops, demand, strict=True)
             if unit.id in stop.units and dem.max_visits > 0
         ]
-        out = matrix.distances([(0, loc_of[stop.id]) for stop, _ in sites])
+        out = matrix.distances([(home[unit.id], loc_of[stop.id]) for stop, _ in sites])
         for (stop, dem), distance in zip(sites, out, strict=True):
-            travel = matrix.travel[0][loc_of[stop.id]]
+            travel = matrix.travel[home[unit.id]][loc_of[stop.id]]
             options = _stay_options(unit, stop, dem, uds, travel, distance, factor)
             if stop.id in pins:
                 options = _pin_stays(options, pins[stop.id], bonus)
@@ -720,7 +730,7 @@ def build_problem(
         stays=tuple(stays),
         travel_cost_per_min=per_min,
         second_visit_factor=factor,
-        depot_location=0,
+        bases=tuple(sorted(home.items())),
         locations=locations,
         pinned=tuple(sorted(pins.items())),
         pin_bonus=bonus if pins else 0,
@@ -851,7 +861,6 @@ def _stay_options(
 ) -> list[StayOption]:
     """Every feasible block of consecutive dates the unit may spend at the stop."""
     options: list[StayOption] = []
-    lunch_rule = unit.lunch
     max_len = unit.max_stay_days if unit.allows_multi_day_stays else 1
     for i in range(len(uds)):
         for length in range(1, max_len + 1):
@@ -874,6 +883,7 @@ def _stay_options(
                 base = ud.day_index * DAY_MIN
                 windows = [(base + w.start, base + w.end) for w in stop.windows_on(ud.date)]
                 lunch = None
+                lunch_rule = unit.lunch_on(WEEKDAYS[ud.date.weekday()])
                 if lunch_rule is not None:
                     lunch = (
                         base + lunch_rule.start,

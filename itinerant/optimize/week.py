@@ -61,12 +61,12 @@ def _stop_label(stop: Stop) -> str:
 def _single_visit_fits(
     unit: Unit, stop: Stop, ud: UnitDay, shift: tuple[int, int], problem: RoutingProblem
 ) -> bool:
-    """Whether a lone visit (depot, stop, depot) fits the unit-day, lunch aside."""
+    """Whether a lone visit (base, stop, base) fits the unit-day, lunch aside."""
     week = problem.week
     assert week is not None
-    loc = week.location(stop.id)
+    loc, home = week.location(stop.id), week.base_location(unit.id)
     matrix = problem.matrix(unit.vehicle.key)
-    out, back = matrix.travel[0][loc], matrix.travel[loc][0]
+    out, back = matrix.travel[home][loc], matrix.travel[loc][home]
     if out + back > unit.max_drive_min:
         return False
     base = ud.day_index * DAY_MIN
@@ -106,7 +106,7 @@ def plan_week(
     last_visits
         Date of each commune's last visit, by INSEE code (missing: never visited).
     matrices
-        Travel matrices by vehicle profile key, over ``"depot"`` and the stop ids.
+        Travel matrices by vehicle profile key, over the base ids and the stop ids.
     week
         ISO week, e.g. ``"2026-W49"``.
     scenario_hash
@@ -418,8 +418,11 @@ def _make_plan(
     # the distances of the legs driven, computed now, one batch per vehicle profile
     legs: dict[str, list[tuple[int, int]]] = {}
     for route in result.routes:
-        places = [0, *(wk.location(node_id.split("#", 1)[0]) for node_id, _ in route.visits), 0]
-        key = units[wk.unit_day(route.vehicle).unit_id].vehicle.key
+        unit_id = wk.unit_day(route.vehicle).unit_id
+        home = wk.base_location(unit_id)
+        stops_driven = (wk.location(node_id.split("#", 1)[0]) for node_id, _ in route.visits)
+        places = [home, *stops_driven, home]
+        key = units[unit_id].vehicle.key
         legs.setdefault(key, []).extend(itertools.pairwise(places))
     driven = {
         key: dict(zip(pairs, problem.matrix(key).distances(pairs), strict=True))
@@ -432,8 +435,9 @@ def _make_plan(
         matrix = problem.matrix(unit.vehicle.key)
         metres = driven[unit.vehicle.key]
         base = ud.day_index * DAY_MIN
+        home = wk.base_location(unit.id)
         visits: list[Visit] = []
-        prev_loc, prev_end = 0, route.departure
+        prev_loc, prev_end = home, route.departure
         first_departure = route.departure
         lunch = route.lunch
         pending: list[tuple[int, int]] = []  # (leg departure, arrival) per visit
@@ -443,11 +447,11 @@ def _make_plan(
             leave, arrive = _leg(prev_end, session_start, travel, unit.setup_min, lunch)
             pending.append((leave, arrive))
             prev_loc, prev_end = loc, session_start + unit.session_min + unit.packup_min
-        back = matrix.travel[prev_loc][0]
+        back = matrix.travel[prev_loc][home]
         last_leave, return_abs = _leg(prev_end, route.return_time, back, 0, lunch)
         if pending:
             first_departure = pending[0][0]
-        prev_loc = 0
+        prev_loc = home
         for k, (node_id, session_start) in enumerate(route.visits):
             stop_id, rank = node_id.split("#", 1)
             stop = by_id[stop_id]
@@ -481,7 +485,7 @@ def _make_plan(
                 visits,
                 lunch,
                 back,
-                metres[prev_loc, 0],
+                metres[prev_loc, home],
                 unit_drive=sum(v.drive_min for v in visits) + back,
                 on_site=len(visits) * unit.visit_min,
             )

@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from itinerant.i18n import Language
     from itinerant.plan import Plan, Tour
     from itinerant.render.context import Navigation, RenderContext
-    from itinerant.scenario import Contact, Point
-
-DEPOT_ID = "depot"
+    from itinerant.scenario import Base, Contact, Point
 
 # One colour family per unit (ColorBrewer, dark to light), one shade per day of the week.
 _FAMILIES = (
@@ -65,17 +63,15 @@ class Leg:
     approximate: bool
 
 
-def tour_points(tour: Tour, depot: Point) -> list[tuple[str, tuple[float, float]]]:
-    """Return the tour's places in order, depot first and last, as ``(id, (lat, lon))``."""
-    places = [(DEPOT_ID, (depot.lat, depot.lon))]
-    places += [(v.stop_id, (v.point.lat, v.point.lon)) for v in tour.visits]
-    places.append((DEPOT_ID, (depot.lat, depot.lon)))
-    return places
+def tour_points(tour: Tour, base: Base) -> list[tuple[str, tuple[float, float]]]:
+    """Return the tour's places in order, its base first and last, as ``(id, (lat, lon))``."""
+    home = (base.id, (base.point.lat, base.point.lon))
+    return [home, *((v.stop_id, (v.point.lat, v.point.lon)) for v in tour.visits), home]
 
 
 def tour_legs(plan: Plan, tour: Tour, context: RenderContext) -> list[Leg]:
     """Legs of a tour with road geometry where known, straight segments otherwise."""
-    places = tour_points(tour, context.depot.point)
+    places = tour_points(tour, context.base_of(tour.unit_id))
     legs = []
     for (a, pa), (b, pb) in itertools.pairwise(places):
         geometry = None if context.geometries is None else context.geometries.get((a, b))
@@ -95,7 +91,7 @@ def tour_track(plan: Plan, tour: Tour, context: RenderContext) -> tuple[list[lis
     legs = tour_legs(plan, tour, context)
     approximate = any(leg.approximate for leg in legs)
     if approximate:
-        places = tour_points(tour, context.depot.point)
+        places = tour_points(tour, context.base_of(tour.unit_id))
         return [[lat, lon] for _, (lat, lon) in places], True
     line: list[list[float]] = []
     for leg in legs:

@@ -1,4 +1,4 @@
-"""What renderers need beyond the plan: depot, staff names, road geometry, outlines, scores."""
+"""What renderers need beyond the plan: bases, staff names, road geometry, outlines, scores."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from itinerant.loading import read_text_file
-from itinerant.scenario import Contact, Depot, Point
+from itinerant.scenario import Base, Contact, Depot, Point
 from itinerant.territory import parse_outlines
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["LegGeometries", "Navigation", "RenderContext", "read_outlines"]
 
 LegGeometries = Mapping[tuple[str, str], Sequence[tuple[float, float]]]
-"""Road polylines ``(lat, lon)`` by leg ``(from_id, to_id)``; ids are ``"depot"`` and stop ids."""
+"""Road polylines ``(lat, lon)`` by leg ``(from_id, to_id)``; ids are base ids and stop ids."""
 
 Navigation = Literal["geo", "google"]
 """What the QR code of a stop opens: a ``geo:`` URI, or a Google Maps directions URL."""
@@ -32,7 +32,7 @@ class RenderContext:
     Parameters
     ----------
     depot
-        Where every tour starts and ends.
+        The first base (where every tour starts and ends, when there is one base).
     staff_names
         Display name by staff id (a missing id is shown as the id).
     geometries
@@ -61,6 +61,10 @@ class RenderContext:
         Phone number by staff id, printed next to the crew's names.
     stop_contacts
         Who to call at a stop, by stop id (the commune's INSEE code).
+    bases
+        Every base; default: the depot alone.
+    unit_bases
+        Base id of each unit (missing: the first base).
     """
 
     depot: Depot
@@ -76,6 +80,19 @@ class RenderContext:
     delay_or_breakdown: str = ""
     staff_phones: Mapping[str, str] = field(default_factory=dict)
     stop_contacts: Mapping[str, Contact] = field(default_factory=dict)
+    bases: tuple[Base, ...] = ()
+    unit_bases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def all_bases(self) -> tuple[Base, ...]:
+        """Every base, the first one first."""
+        return self.bases or (self.depot.as_base(),)
+
+    def base_of(self, unit_id: str) -> Base:
+        """Return the base a unit's tours start and end at."""
+        bases = self.all_bases
+        wanted = self.unit_bases.get(unit_id)
+        return next((b for b in bases if b.id == wanted), bases[0])
 
     @classmethod
     def from_scenario(
@@ -87,7 +104,7 @@ class RenderContext:
         outlines: Mapping[str, Any] | None = None,
         scores: Mapping[str, float] | None = None,
     ) -> RenderContext:
-        """Build the context from a scenario (depot, staff, contacts, circuity) and territory.
+        """Build the context from a scenario (bases, staff, contacts, circuity) and territory.
 
         Without ``outlines``, the territory's own (bundled) outlines are used.
         """
@@ -102,7 +119,7 @@ class RenderContext:
                 if commune is not None and rule.contact is not None:
                     contacts[commune.insee] = rule.contact
         return cls(
-            depot=scenario.depot,
+            depot=scenario.all_bases[0],
             staff_names={m.id: m.name for m in scenario.staff},
             geometries=geometries,
             outlines=outlines,
@@ -113,6 +130,8 @@ class RenderContext:
             delay_or_breakdown=scenario.contacts.delay_or_breakdown,
             staff_phones={m.id: m.phone for m in scenario.staff if m.phone is not None},
             stop_contacts=contacts,
+            bases=scenario.all_bases,
+            unit_bases={u.id: scenario.base_of(u).id for u in scenario.units},
         )
 
     def staff_name(self, staff_id: str) -> str:

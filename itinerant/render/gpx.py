@@ -38,7 +38,7 @@ def render_tour_gpx(
     root = ET.Element("gpx", version="1.1", creator="itinerant", xmlns=_NS)
     metadata = ET.SubElement(root, "metadata")
     ET.SubElement(metadata, "name").text = title
-    depot = context.depot
+    depot = context.base_of(tour.unit_id)
     _point(root, "wpt", depot.point.lat, depot.point.lon, f"{text('depot', lang)} — {depot.name}")
     for rank, visit in enumerate(tour.visits, start=1):
         wpt = _point(

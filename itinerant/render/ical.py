@@ -143,7 +143,7 @@ def render_unit_calendars(
 
 def _day_event(plan: Plan, tour: Tour, owner: str, context: RenderContext, lang: Language) -> Event:
     """Make the event of a crew member's whole working day: depot to depot, stops listed."""
-    depot = context.depot
+    depot = context.base_of(tour.unit_id)
     event = Event()
     event.add("uid", f"{day_key(plan, owner, tour)}@{_UID_DOMAIN}")
     event.add("dtstamp", _stamp(plan))

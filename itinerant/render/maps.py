@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from itinerant.i18n import Language
     from itinerant.plan import Plan, Tour
     from itinerant.render.context import RenderContext
+    from itinerant.scenario import Base
 
 __all__ = [
     "COMMUNE_LABEL_CLASS",
@@ -359,9 +360,9 @@ def _legend(
             f'<div><b style="color:{unit_colour(plan, unit_id)}">'
             f"{_safe(unit_tours[0].unit_name)}</b> {swatches}<br><small>{_safe(days)}</small></div>"
         )
-    parts.append(
-        f'<div><span class="sq"></span>{_safe(text("depot", lang))} — '
-        f"{_safe(context.depot.name)}</div>"
+    parts.extend(
+        f'<div><span class="sq"></span>{_safe(text("depot", lang))} — {_safe(base.name)}</div>'
+        for base in _shown_bases(tours, context, week=unvisited)
     )
     parts.append(f'<div><span class="ln"></span>{_safe(text("map.road_route", lang))}</div>')
     parts.append(f'<div><span class="ln a"></span>{_safe(text("map.approx_route", lang))}</div>')
@@ -380,8 +381,16 @@ def _legend(
     return f'<details class="itn-legend" open>{"".join(parts)}</details>'
 
 
-def _bounds(tours: Sequence[Tour], context: RenderContext, plan: Plan) -> list[list[float]]:
-    points = [[context.depot.point.lat, context.depot.point.lon]]
+def _shown_bases(tours: Sequence[Tour], context: RenderContext, *, week: bool) -> list[Base]:
+    """Bases a map marks: every base on the week's map, the tour's own on a tour's map."""
+    used = {context.base_of(t.unit_id).id for t in tours}
+    return [b for b in context.all_bases if week or not used or b.id in used]
+
+
+def _bounds(
+    tours: Sequence[Tour], context: RenderContext, plan: Plan, *, week: bool
+) -> list[list[float]]:
+    points = [[b.point.lat, b.point.lon] for b in _shown_bases(tours, context, week=week)]
     for tour in tours:
         points.extend(tour_line(plan, tour, context)[0])
     lats = [p[0] for p in points]
@@ -454,26 +463,26 @@ def _build_map(
         _add_tour(plan, tour, context, lang, group)
         group.add_to(fmap)
 
-    depot = context.depot
-    depot_marker = folium.Marker(
-        [depot.point.lat, depot.point.lon],
-        icon=folium.DivIcon(
-            html='<div class="itn-depot">D</div>',
-            icon_size=(20, 20),
-            icon_anchor=(10, 10),
-            class_name="itn-marker-depot",
-        ),
-    )
-    _Bind(
-        "bindTooltip",
-        f"{_safe(text('depot', lang))} — {_safe(depot.name)}<br>{_safe(depot.address)}",
-    ).add_to(depot_marker)
-    depot_marker.add_to(fmap)
+    for depot in _shown_bases(tours, context, week=week):
+        depot_marker = folium.Marker(
+            [depot.point.lat, depot.point.lon],
+            icon=folium.DivIcon(
+                html='<div class="itn-depot">D</div>',
+                icon_size=(20, 20),
+                icon_anchor=(10, 10),
+                class_name="itn-marker-depot",
+            ),
+        )
+        _Bind(
+            "bindTooltip",
+            f"{_safe(text('depot', lang))} — {_safe(depot.name)}<br>{_safe(depot.address)}",
+        ).add_to(depot_marker)
+        depot_marker.add_to(fmap)
 
     control = folium.LayerControl(collapsed=False)
     control.add_to(fmap)
     fmap.add_child(_Behaviour(fmap.get_name(), control.get_name()))
-    fmap.fit_bounds(_bounds(tours, context, plan), padding=(20, 20))
+    fmap.fit_bounds(_bounds(tours, context, plan, week=week), padding=(20, 20))
     figure.html.add_child(Element(f'<div class="itn-title">{_safe(title)}</div>'))
     figure.html.add_child(Element(_legend(plan, tours, context, lang, week)))
     return stable_element_ids(str(figure.render()))

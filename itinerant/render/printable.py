@@ -96,7 +96,7 @@ def _leg(minutes: int, metres: int, lang: Language) -> str:
 
 
 def _rows(tour: Tour, context: RenderContext, lang: Language) -> list[_Row]:
-    depot = context.depot
+    depot = context.base_of(tour.unit_id)
     rows = [
         _Row(
             kind="depot",

@@ -201,8 +201,14 @@ def _maps_svg(runs: Sequence[HorizonRun], lang: Language) -> Markup:
             edgecolors="black",
             linewidths=0.3,
         )
-        depot = run.scenario.depot.point
-        ax.scatter([depot.lon], [depot.lat], marker="s", s=30, color="black")
+        bases = run.scenario.all_bases
+        ax.scatter(
+            [b.point.lon for b in bases],
+            [b.point.lat for b in bases],
+            marker="s",
+            s=30,
+            color="black",
+        )
         lat = sum(c.point.lat for c in run.communes) / max(len(run.communes), 1)
         ax.set_aspect(1 / math.cos(math.radians(lat)))
         ax.set_title(_mpl_text(run.label))

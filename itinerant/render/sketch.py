@@ -201,7 +201,8 @@ def render_route_sketch(
     the table). Every name is escaped.
     """
     line, approximate = tour_line(plan, tour, context)
-    depot = context.depot.point
+    base = context.base_of(tour.unit_id)
+    depot = base.point
     project = _Projection([(p[0], p[1]) for p in line])
     visited = {v.insee for v in tour.visits}
     scale_svg, scale_box = _scale_bar(project, lang)
@@ -252,9 +253,9 @@ def render_route_sketch(
     route = _path((project(lat, lon) for lat, lon in line), close=False)
     parts.append(f'<path class="{css}" d="{route}"/>')
     labels = []
-    depot_at = layout.place(_around(dx, dy, 8), context.depot.name, size=11, em=_BOLD_EM)
+    depot_at = layout.place(_around(dx, dy, 8), base.name, size=11, em=_BOLD_EM)
     if depot_at is not None:
-        labels.append(_label(*depot_at[:2], context.depot.name, depot_at[2]))
+        labels.append(_label(*depot_at[:2], base.name, depot_at[2]))
     parts.append(f'<rect x="{dx - 8:.1f}" y="{dy - 8:.1f}" width="16" height="16" fill="#000"/>')
     for rank, (visit, (x, y)) in enumerate(zip(tour.visits, stops, strict=True), start=1):
         parts.append(

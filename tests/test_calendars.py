@@ -82,6 +82,10 @@ def test_term_time_venue_is_never_used_in_the_school_holidays(territory: Territo
     assert christmas.tours  # the van goes out: the other communes are open
     assert not _visit_dates(christmas, SCHOOL)
     assert _reason(christmas, SCHOOL) == "no_window_on_crewed_day"
+    (skipped,) = [u for u in christmas.unvisited if u.stop_id == SCHOOL]
+    assert skipped.detail == (
+        "closed on the days its units go out (open in term time only, zone B)"
+    )
     assert _visit_dates(christmas, WORKSHOP)
 
 

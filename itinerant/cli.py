@@ -280,15 +280,19 @@ def demand(scenario_path: Path, offline: bool | None) -> None:
     )
     scores = compute_demand(scenario, territory, network)
     keys = list(scores[0].components)
+    services = scenario.demand.existing_services
     click.echo(
         f"{'INSEE':<6} {'commune':<30} {'pop.':>6} {'score':>6}  "
         + "  ".join(f"{key:>18}" for key in keys)
+        + (f"  {'existing_services':>17}" if services is not None else "")
     )
     for score in sorted(scores, key=lambda s: (-s.score, s.insee)):
         parts = "  ".join(
             f"{score.components[key].raw:>9.4g} ->{score.components[key].normalised:>5.2f}"
             for key in keys
         )
+        if services is not None:
+            parts += f"  {'x ' + format(score.existing_services, '.2f'):>17}"
         flag = "  (override)" if score.overridden else ""
         click.echo(
             f"{score.insee:<6} {score.name[:30]:<30} {score.population:>6} "
@@ -296,6 +300,12 @@ def demand(scenario_path: Path, offline: bool | None) -> None:
         )
     weights = ", ".join(f"{k} {c.weight:.2f}" for k, c in scores[0].components.items())
     click.echo(f"Weights: {weights} (raw -> normalised; score = sum of weight x normalised)")
+    if services is not None:
+        reached = sum(score.existing_services != 1.0 for score in scores)
+        click.echo(
+            f"Existing services: {reached} commune(s) within {services.within_min} min of a "
+            f"service point have their score multiplied by {services.factor:g}"
+        )
     for note in scores[0].notes:
         click.echo(f"Note: {note}")
 

@@ -23,7 +23,12 @@ Components, each normalised to [0, 1] across the territory:
 
 Min-max is ``(x - min) / (max - min)``; a component equal everywhere is 0.5 for every
 commune (it does not discriminate). The score is the weighted sum of the normalised
-components, weights normalised to sum 1. A component with a positive weight that cannot be
+components, weights normalised to sum 1, times the ``existing_services`` term: with
+``demand.existing_services`` set, a commune within ``within_min`` of road time of a service
+point has its score multiplied by ``factor`` (people there are served already), others by
+1. ``remoteness_service`` ranks communes by that time gradually and relatively; this term
+is a threshold that lowers the need of the communes a service point reaches, whatever the
+others' times. A component with a positive weight that cannot be
 computed (no service points, an empty indicator column) is left out and its weight shared
 out in proportion among the others: each score lists it in ``redistributed``. A per-commune
 override replaces the score (``overridden``; the computed score is kept).
@@ -90,11 +95,20 @@ class DemandScore(BaseModel):
     name: str
     population: int
     score: float = Field(ge=0, le=1, description="the override if any, else computed_score")
-    computed_score: float = Field(ge=0, le=1, description="sum of the contributions")
+    computed_score: float = Field(
+        ge=0, le=1, description="sum of the contributions, times existing_services"
+    )
     components: dict[str, Component] = Field(description="by name, sorted")
     overridden: bool = False
     redistributed: tuple[str, ...] = Field(
         default=(), description="weighted components left out, their weight shared out"
+    )
+    existing_services: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="multiplier of the summed contributions: the factor within reach of a "
+        "service point, else 1",
     )
     notes: tuple[str, ...] = Field(default=(), description="short English remarks")
 
@@ -267,6 +281,7 @@ def demand_scores(
         raise ScenarioError([msg])
     weights = {k: w / total for k, w in weights.items()}
     normalised = {key: _normalise(key, raw[key]) for key in weights}
+    served = _existing_services(model, service_time_s, codes)
 
     scores = []
     for commune in sorted(territory.communes, key=lambda c: c.insee):
@@ -280,7 +295,8 @@ def demand_scores(
             )
             for key, weight in weights.items()
         }
-        computed = round(min(1.0, sum(c.contribution for c in components.values())), 6)
+        summed = min(1.0, sum(c.contribution for c in components.values()))
+        computed = round(summed * served.get(code, 1.0), 6)
         scores.append(
             DemandScore(
                 insee=code,
@@ -291,10 +307,25 @@ def demand_scores(
                 components=components,
                 overridden=code in overrides,
                 redistributed=redistributed,
+                existing_services=served.get(code, 1.0),
                 notes=tuple(notes),
             )
         )
     return tuple(scores)
+
+
+def _existing_services(
+    model: DemandModel, service_time_s: Mapping[str, int] | None, codes: Sequence[str]
+) -> dict[str, float]:
+    """Return the factor of each commune within reach of a service point (others: none)."""
+    rule = model.existing_services
+    if rule is None:
+        return {}
+    if service_time_s is None:
+        msg = "demand.existing_services: the service point files list no point"
+        raise ScenarioError([msg])
+    times = _times(service_time_s, codes, what="service_time_s")
+    return {code: rule.factor for code in codes if times[code] <= rule.within_min * 60}
 
 
 def _check_indicators(indicators: Mapping[str, Mapping[str, float]], codes: set[str]) -> None:
@@ -376,6 +407,8 @@ def explain(score: DemandScore) -> str:
     terms = " + ".join(
         f"{key} {c.normalised:.3f} x {c.weight:.3f}" for key, c in score.components.items()
     )
+    if score.existing_services != 1.0:
+        terms = f"({terms}) x existing_services {score.existing_services:.3f}"
     text = f"{score.insee} {score.name}: {score.computed_score:.3f} = {terms}"
     if score.overridden:
         text += f"; overridden: {score.score:.3f}"

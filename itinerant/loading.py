@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from itinerant.calendars import school_calendar, school_zone
 from itinerant.errors import FarVenueWarning, ScenarioError, TerritoryError
 from itinerant.plan import Plan
 from itinerant.scenario import (
@@ -32,6 +33,7 @@ from itinerant.scenario import (
     TerritoryRef,
     format_time,
     has_control_character,
+    iso_week_monday,
 )
 from itinerant.territory import Commune, Territory, parse_outlines
 
@@ -752,6 +754,7 @@ def check_scenario(scenario: Scenario, territory: Territory, *, source: str) -> 
     for key in scenario.demand.overrides:
         if territory.find(key) is None:
             add(("demand", "overrides", key), key, f"is not a commune of {territory.name}")
+    problems += [f"{source}: {p}" for p in _calendar_problems(scenario, territory)]
     return problems
 
 
@@ -848,6 +851,33 @@ def _exact_time_problems(scenario: Scenario, territory: Territory, *, source: st
                     f"allowed there, with set-up and pack-up ({days or 'no unit'})"
                 )
     return problems
+
+
+def _calendar_problems(scenario: Scenario, territory: Territory) -> list[str]:
+    """Check that term-time opening rules have a school zone, and a calendar for the week."""
+    rules: list[tuple[Loc, str]] = [
+        (("communes", index, "opening"), rule.opening)
+        for index, rule in enumerate(scenario.communes)
+        if rule.opening not in (None, "always")
+    ]
+    if scenario.stops.opening != "always":
+        rules.insert(0, (("stops", "opening"), scenario.stops.opening))
+    if not rules:
+        return []
+    loc, value = rules[0]
+    try:
+        zone = school_zone(
+            scenario.period,
+            (c.insee for c in territory.communes),
+            needed_by=f"{format_loc(loc)} {value!r}",
+        )
+        monday = iso_week_monday(scenario.period.week or "")
+        if monday is not None:
+            for day in (monday, monday + dt.timedelta(days=6)):
+                school_calendar(zone).is_holiday(day)
+    except ScenarioError as exc:
+        return exc.problems
+    return []
 
 
 def read_csv_rows(path: Path, *, what: str) -> list[dict[str, str]]:

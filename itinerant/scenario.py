@@ -42,12 +42,15 @@ __all__ = [
     "DayRules",
     "DemandModel",
     "Depot",
+    "ExistingServices",
     "LunchBreak",
     "NetworkSettings",
+    "OpeningRule",
     "Period",
     "Point",
     "Rotation",
     "Scenario",
+    "SchoolZone",
     "SessionWindow",
     "SolverSettings",
     "Staff",
@@ -65,6 +68,11 @@ __all__ = [
 ]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SchoolZone = Literal["A", "B", "C"]
+"""A French school-holiday zone (metropolitan France)."""
+OpeningRule = Literal["always", "term_time", "school_holidays"]
+"""When a stop is open in the school year: always, in term time only (a school), or during
+the school holidays only (a holiday workshop)."""
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # ASCII digits and \Z: `$` would accept a trailing newline and `\d` any Unicode digit
@@ -474,6 +482,11 @@ class Period(_Model):
     )
     working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
     public_holidays: Literal["france", "none"] = "france"
+    school_zone: SchoolZone | None = Field(
+        default=None,
+        description="school-holiday zone A, B or C for term-time rules; default: the zone "
+        "of the communes' département (académie)",
+    )
     days_off: tuple[DateOrRange, ...] = Field(
         default=(), description="extra days when nothing goes out (bridges, closures)"
     )
@@ -734,6 +747,11 @@ class StopDefaults(_Model):
         description="when a session may start, by weekday (default Mon-Fri 09:00-12:00, 13:30-17:00)",
     )
     units: tuple[str, ...] | None = Field(default=None, description="unit ids; default all")
+    opening: OpeningRule = Field(
+        default="always",
+        description="always, term_time (closed in the school holidays) or school_holidays "
+        "(open in the school holidays only)",
+    )
     min_visits_per_week: int = Field(strict=True, default=0, ge=0, le=7)
     max_visits_per_week: int = Field(strict=True, default=1, ge=0, le=7)
 
@@ -758,6 +776,9 @@ class StopRule(_Model):
     )
     windows: WeeklySessionWindows | None = None
     closures: tuple[DateOrRange, ...] = ()
+    opening: OpeningRule | None = Field(
+        default=None, description="always, term_time or school_holidays; default: stops.opening"
+    )
     units: tuple[str, ...] | None = None
     min_visits_per_week: int | None = Field(strict=True, default=None, ge=0, le=7)
     max_visits_per_week: int | None = Field(strict=True, default=None, ge=0, le=7)
@@ -769,6 +790,17 @@ class StopRule(_Model):
     def _code_as_text(cls, value: Any) -> Any:
         # an unquoted INSEE code in YAML is read as an integer
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ExistingServices(_Model):
+    """Existing service points within a drive time lower a commune's need by a factor."""
+
+    within_min: int = Field(
+        strict=True, gt=0, le=240, description="drive time to the nearest service point"
+    )
+    factor: float = Field(
+        strict=True, ge=0, le=1, description="multiplies the score of a commune within reach"
+    )
 
 
 class DemandModel(_Model):
@@ -791,6 +823,21 @@ class DemandModel(_Model):
     overrides: dict[Label, Annotated[float, Field(strict=True)]] = Field(
         default_factory=dict, description="commune (code or name) -> score in [0, 1]"
     )
+    existing_services: ExistingServices | None = Field(
+        default=None,
+        description="a commune this close to a service point has its score multiplied by "
+        "the factor (needs service_points)",
+    )
+
+    @model_validator(mode="after")
+    def _services_listed(self) -> DemandModel:
+        if self.existing_services is not None and not self.service_points:
+            msg = (
+                "existing_services needs service_points (the CSVs of the existing service "
+                "points it measures the drive time to)"
+            )
+            raise ValueError(msg)
+        return self
 
     @field_validator("weights")
     @classmethod

@@ -6,13 +6,15 @@ import json
 import unicodedata
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from itinerant.calendars import SchoolCalendar, school_calendar, school_zone
 from itinerant.errors import TerritoryError
 from itinerant.scenario import (
     WEEKDAYS,
     Contact,
     DateOrRange,
+    OpeningRule,
     Point,
     Scenario,
     SessionWindow,
@@ -125,15 +127,34 @@ class Stop(BaseModel):
     contact: Contact | None = None
     windows: dict[Weekday, tuple[SessionWindow, ...]]
     closures: tuple[DateOrRange, ...] = ()
+    opening: OpeningRule = "always"
+    school_calendar: SchoolCalendar | None = Field(
+        default=None, repr=False, description="the zone's school holidays, for term-time rules"
+    )
     units: tuple[str, ...] = Field(description="unit ids allowed here")
     min_visits_per_week: int = 0
     max_visits_per_week: int = 1
     must_visit: bool = False
 
+    @model_validator(mode="after")
+    def _calendar_for_rule(self) -> Stop:
+        if (self.opening == "always") != (self.school_calendar is None):
+            msg = "a school calendar goes with a term_time or school_holidays opening rule only"
+            raise ValueError(msg)
+        return self
+
     def windows_on(self, day: dt.date) -> tuple[SessionWindow, ...]:
-        """Return the opening windows on a date (none when closed that day)."""
+        """Return the opening windows on a date (none when closed that day).
+
+        Closed on its closures, and in the school holidays (``term_time``) or in term time
+        (``school_holidays``) by its opening rule.
+        """
         if dates_cover(self.closures, day):
             return ()
+        if self.school_calendar is not None:
+            holiday = self.school_calendar.is_holiday(day)
+            if holiday != (self.opening == "school_holidays"):
+                return ()
         return self.windows.get(WEEKDAYS[day.weekday()], ())
 
 
@@ -142,7 +163,13 @@ def build_stops(scenario: Scenario, territory: Territory) -> tuple[Stop, ...]:
 
     Communes a rule excludes get no stop. Rules must name known communes: check with
     :func:`itinerant.loading.check_scenario` first (unknown ones are ignored here).
-    Stops are sorted by INSEE code.
+    Stops with a term-time opening rule carry the school calendar of the period's zone
+    (see :func:`itinerant.calendars.school_zone`). Stops are sorted by INSEE code.
+
+    Raises
+    ------
+    ScenarioError
+        An opening rule needs a school zone and none is set or can be derived.
     """
     rules: dict[str, StopRule] = {}
     for rule in scenario.communes:
@@ -150,19 +177,31 @@ def build_stops(scenario: Scenario, territory: Territory) -> tuple[Stop, ...]:
         if commune is not None:
             rules[commune.insee] = rule
     unit_ids = tuple(unit.id for unit in scenario.units)
+    calendar = None
+    openings = {scenario.stops.opening, *(rule.opening for rule in rules.values())}
+    if openings - {None, "always"}:
+        zone = school_zone(
+            scenario.period, (c.insee for c in territory.communes), needed_by="an opening rule"
+        )
+        calendar = school_calendar(zone)
     stops = []
     for commune in sorted(territory.communes, key=lambda c: c.insee):
         rule = rules.get(commune.insee, StopRule(commune=commune.insee))
         if not rule.exclude:
-            stops.append(_stop(commune, rule, scenario.stops, unit_ids))
+            stops.append(_stop(commune, rule, scenario.stops, unit_ids, calendar))
     return tuple(stops)
 
 
 def _stop(
-    commune: Commune, rule: StopRule, defaults: StopDefaults, unit_ids: tuple[str, ...]
+    commune: Commune,
+    rule: StopRule,
+    defaults: StopDefaults,
+    unit_ids: tuple[str, ...],
+    calendar: SchoolCalendar | None,
 ) -> Stop:
     """Apply a commune's rule over the defaults."""
     venue = rule.venue
+    opening = rule.opening if rule.opening is not None else defaults.opening
     allowed = rule.units if rule.units is not None else defaults.units
     return Stop(
         id=commune.insee,
@@ -175,6 +214,8 @@ def _stop(
         contact=rule.contact,
         windows=rule.windows if rule.windows is not None else defaults.windows,
         closures=rule.closures,
+        opening=opening,
+        school_calendar=calendar if opening != "always" else None,
         units=tuple(u for u in unit_ids if allowed is None or u in allowed),
         min_visits_per_week=(
             defaults.min_visits_per_week

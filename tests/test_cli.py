@@ -176,6 +176,42 @@ def test_demand_prints_every_commune(offline_env: Path) -> None:
     assert "no service points given" in output
 
 
+def test_demand_prints_the_existing_services_term(offline_env: Path, tmp_path: Path) -> None:
+    """With existing_services, each commune's row shows its factor: x 0.60 within reach.
+
+    Beaurainville has a France Services of its own (0 min away); Roussent, on the Authie,
+    is 18 min from the nearest (straight lines x 1.3 here: no road network offline).
+    """
+    services = ROOT.parent / "shared" / "data" / "france_services_near_7vallees.csv"
+    if not services.exists():
+        pytest.skip("../shared/data is not beside the repository")
+    text = BUNDLED.read_text(encoding="utf-8")
+    old = "  overrides: {}"
+    assert old in text
+    text = text.replace(
+        old,
+        f"  service_points: ['{services}']\n"
+        "  existing_services: {within_min: 10, factor: 0.6}\n" + old,
+        1,
+    )
+    path = tmp_path / "services.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, output = run("demand", str(path))
+    assert code == 0, output
+    (header,) = [line for line in output.splitlines() if line.startswith("INSEE")]
+    assert header.endswith("existing_services")
+    rows = {line[7:37].strip(): line for line in output.splitlines() if line[:5].isdigit()}
+    assert len(rows) == 69
+    assert rows["Beaurainville"].endswith("x 0.60")
+    assert rows["Roussent"].endswith("x 1.00")
+    reached = sum(line.endswith("x 0.60") for line in rows.values())
+    assert 0 < reached < 69
+    assert (
+        f"Existing services: {reached} commune(s) within 10 min of a service point have "
+        "their score multiplied by 0.6" in output
+    )
+
+
 def test_network_info_on_empty_cache(offline_env: Path) -> None:
     code, output = run("network", "info", str(BUNDLED))
     assert code == 0, output

@@ -344,3 +344,49 @@ def test_overdue_becomes_mandatory_beyond_the_factor() -> None:
     assert not is_overdue_mandatory(40, interval, ROTATION)  # exactly 2 intervals
     assert is_overdue_mandatory(41, interval, ROTATION)
     assert not is_overdue_mandatory(None, interval, ROTATION)  # never visited: not forced
+
+
+def test_existing_services_multiply_the_need_within_reach_only(
+    territory: Territory, depot_times: dict[str, int], service_times: dict[str, int]
+) -> None:
+    """Within 6 min (5 km here) of a France Services the score is x 0.6; beyond, unchanged.
+
+    The term multiplies the summed contributions after normalisation, so every other
+    number of the breakdown stays as it was without the rule.
+    """
+    plain = by_code(
+        demand_scores(
+            territory, DemandModel(), depot_time_s=depot_times, service_time_s=service_times
+        )
+    )
+    model = DemandModel.model_validate(
+        {
+            "service_points": [str(COMMUNES_CSV)],  # any existing file: times are given here
+            "existing_services": {"within_min": 6, "factor": 0.6},
+        }
+    )
+    served = by_code(
+        demand_scores(territory, model, depot_time_s=depot_times, service_time_s=service_times)
+    )
+    near = [code for code, t in service_times.items() if t <= 6 * 60]
+    far = [code for code, t in service_times.items() if t > 6 * 60]
+    assert near  # the real directory reaches some communes, not all
+    assert far
+    assert "62100" in near  # Beaurainville has its own France Services
+    for code in near:
+        assert served[code].existing_services == 0.6
+        assert served[code].computed_score == pytest.approx(
+            plain[code].computed_score * 0.6,
+            abs=1e-6,  # both rounded to 6 decimals
+        )
+        assert served[code].components == plain[code].components
+    for code in far:
+        assert served[code].existing_services == 1.0
+        assert served[code].computed_score == plain[code].computed_score
+    assert "x existing_services 0.600" in explain(served["62100"])
+
+
+def test_existing_services_need_service_points() -> None:
+    """The rule measures the time to service points: without any it is refused."""
+    with pytest.raises(ValueError, match="existing_services needs service_points"):
+        DemandModel.model_validate({"existing_services": {"within_min": 15, "factor": 0.6}})

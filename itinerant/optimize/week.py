@@ -838,7 +838,14 @@ def _skip_reason(
         else:
             return "outside_staff_availability", f"no stay fits the staff's availability: {first}"
     elif not open_days:
-        return "no_window_on_crewed_day", "closed on the days its units go out"
+        calendar = stop.school_calendar
+        rule = (
+            f" (open in {'term time' if stop.opening == 'term_time' else 'the school holidays'}"
+            f" only, zone {calendar.zone})"
+            if calendar is not None
+            else ""
+        )
+        return "no_window_on_crewed_day", f"closed on the days its units go out{rule}"
     else:
         return (
             "too_far_for_day",

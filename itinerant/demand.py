@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from itinerant.errors import ScenarioError
+from itinerant.i18n import Language, format_ratio, text
 from itinerant.scenario import DemandModel, Rotation
 from itinerant.territory import Territory
 
@@ -96,7 +97,9 @@ class DemandScore(BaseModel):
     redistributed: tuple[str, ...] = Field(
         default=(), description="weighted components left out, their weight shared out"
     )
-    notes: tuple[str, ...] = Field(default=(), description="short English remarks")
+    notes: tuple[str, ...] = Field(
+        default=(), description="short remarks, in the scenario's language"
+    )
 
 
 def parse_indicators(
@@ -185,6 +188,7 @@ def demand_scores(
     illectronism_rate: float | None = None,
     indicator_rows: Sequence[Mapping[str, str | None]] | None = None,
     indicators_source: str = "indicators CSV",
+    lang: Language = "fr",
 ) -> tuple[DemandScore, ...]:
     """Score every commune of the territory; sorted by INSEE code.
 
@@ -208,6 +212,8 @@ def demand_scores(
         ``indicators_source`` in messages).
     indicators_source
         The indicator file's name, for messages.
+    lang
+        Language of the notes.
 
     Returns
     -------
@@ -251,13 +257,18 @@ def demand_scores(
         raw[column] = {code: by_code.get(code, mean) for code in codes}
         missing = len(codes) - len(by_code)
         if missing:
-            notes.append(f"{column}: {missing} commune(s) without a value take the mean {mean:g}")
+            mean_text = format_ratio(float(f"{mean:g}"), lang)
+            notes.append(
+                text("demand.note_mean", lang, column=column, count=missing, mean=mean_text)
+            )
 
     redistributed = tuple(sorted(k for k, w in model.weights.items() if w > 0 and k not in raw))
     notes += [
-        f"{key}: no service points given, its weight is shared out"
-        if key == "remoteness_service"
-        else f"{key}: no values given, its weight is shared out"
+        text(
+            "demand.note_no_service" if key == "remoteness_service" else "demand.note_no_values",
+            lang,
+            key=key,
+        )
         for key in redistributed
     ]
     weights = {k: w for k, w in sorted(model.weights.items()) if w > 0 and k in raw}

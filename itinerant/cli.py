@@ -276,7 +276,7 @@ def territory_show(name: str, current: bool, lang: i18n.Language) -> None:
             f"{commune.insee:<6} {commune.name:<32} {commune.population:>6}  "
             f"{lat:>9} {lon:>9}  {commune.town_hall_address}"
         )
-    click.echo(i18n.text("cli.source", lang, source=data.source))
+    click.echo(i18n.text("cli.source", lang, source=i18n.provenance(data.source, lang)))
 
 
 def offline_option(func: F) -> F:
@@ -367,7 +367,7 @@ def network_fetch(scenario_path: Path) -> None:
         i18n.text(
             "cli.network_fetched",
             lang,
-            source=i18n.network_source(fetched.source, lang),
+            source=i18n.provenance(fetched.source, lang),
             nodes=i18n.format_number(fetched.n_nodes, lang),
             edges=i18n.format_number(fetched.n_edges, lang),
             folder=settings.cache_dir,
@@ -408,7 +408,7 @@ def network_info(scenario_path: Path) -> None:
         megabytes = i18n.format_number(item.size_bytes / 1e6, lang, decimals=1)
         click.echo(
             f"{i18n.text(f'cli.network_kind.{item.kind}', lang):<10} "
-            f"{i18n.network_source(item.source, lang):<50} {size:<28} "
+            f"{i18n.provenance(item.source, lang):<50} {size:<28} "
             f"{i18n.text('cli.megabytes', lang, size=megabytes)} {item.path.name}"
         )
 

@@ -22,7 +22,7 @@ __all__ = [
     "format_duration",
     "format_number",
     "format_ratio",
-    "network_source",
+    "provenance",
     "text",
     "weekday_name",
 ]
@@ -730,10 +730,12 @@ _TEXT: dict[str, dict[str, str]] = {
     "cli.network_kind.extract": {"fr": "extrait", "en": "extract"},
     "cli.network_kind.download": {"fr": "télécharg.", "en": "download"},
     "cli.network_kind.unknown": {"fr": "inconnu", "en": "unknown"},
-    # a road network's provenance, shown in the user's language (the cache keeps English)
-    "network.source.extract": {"fr": "extrait OSM", "en": "OSM extract"},
-    "network.source.download": {"fr": "téléchargement OSM", "en": "OSM download"},
-    "network.source.closed": {"fr": ", routes fermées : ", "en": ", closed: "},
+    # provenance of a road network or territory file, shown in the user's language (#13);
+    # the cache and the data keep the English words, these replace them (i18n.provenance)
+    "provenance.extract": {"fr": "extrait OSM", "en": "OSM extract"},
+    "provenance.download": {"fr": "téléchargement OSM", "en": "OSM download"},
+    "provenance.closed": {"fr": ", routes fermées : ", "en": ", closed: "},
+    "provenance.bundled": {"fr": "fichier fourni ", "en": "bundled "},
 }
 
 
@@ -787,10 +789,10 @@ def _shown(name: str, value: object, lang: Language) -> object:
     return value
 
 
-def network_source(source: str, lang: Language = "fr") -> str:
-    """Show a road network's provenance (``OSM extract x.osm``, as cached) in ``lang``."""
+def provenance(source: str, lang: Language = "fr") -> str:
+    """Show a provenance kept in English (``OSM extract x.osm``, ``bundled x.csv``) in ``lang``."""
     for key, texts in _TEXT.items():
-        if key.startswith("network.source."):
+        if key.startswith("provenance."):
             source = source.replace(texts["en"], texts[lang])
     return source
 

@@ -26,7 +26,7 @@ from itinerant.errors import (
     ScenarioError,
     SnappingError,
 )
-from itinerant.i18n import Language, format_ratio, network_source, text
+from itinerant.i18n import Language, format_ratio, provenance, text
 from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
@@ -325,7 +325,7 @@ def network_report(prepared: Prepared) -> str:
     return text(
         "network.snapped",
         lang,
-        source=network_source(prepared.network.source, lang),
+        source=provenance(prepared.network.source, lang),
         metres=f"{distances[farthest]:.0f}",
         farthest=names[farthest],
     )

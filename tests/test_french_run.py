@@ -180,6 +180,7 @@ def test_no_english_sentence_in_a_french_run(french_run: Run) -> None:
     assert "mairie" in consoles["territory show"]
     assert "town hall" in english["territory show"]
     assert "town hall" not in consoles["territory show"]
+    assert "Source : fichier fourni communes_7vallees.csv" in consoles["territory show"]
     # what the console says in French, the sentences that used to leak included
     assert "Avertissement : aucun fichier de réseau routier" in consoles["plan"]
     assert "Écrit dans " in consoles["plan"]

@@ -72,3 +72,12 @@ def test_a_message_is_written_in_each_language() -> None:
     day_off = i18n.Message("summary.idle.day_off", {"unit": "Bus", "weekday": day})
     assert day_off.text("en") == "Bus does not work on Wednesdays (the unit's working days)"
     assert day_off.text("fr") == "Bus ne sort pas le mercredi (jours de travail de l'unité)"
+
+
+def test_a_provenance_kept_in_english_is_shown_in_french() -> None:
+    """The cache keeps "OSM extract ..."; a French user reads "extrait OSM ..." (#13)."""
+    cached = "OSM extract andorra.osm.bz2, closed: N22"
+    assert i18n.provenance(cached) == "extrait OSM andorra.osm.bz2, routes fermées : N22"
+    assert i18n.provenance(cached, "en") == cached
+    assert i18n.provenance("OSM download 1a2b (1,2)-(3,4)").startswith("téléchargement OSM 1a2b")
+    assert i18n.provenance("bundled x.csv") == "fichier fourni x.csv"

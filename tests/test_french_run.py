@@ -193,6 +193,21 @@ def test_no_english_sentence_in_a_french_run(french_run: Run) -> None:
     assert "séances" in consoles["compare"]
 
 
+def test_circuity_and_network_warning_in_french(french_run: Run) -> None:
+    """Circuity "× 1,3" on the sheets and maps; the report's network warning in French (#13)."""
+    folder = french_run.folder
+    week = folder / "maps" / "7-vallees" / "2026-W49"
+    pages = [week / "itineraires.html", week / "maps" / "semaine.html", *week.glob("sheets/*")]
+    for page in pages:
+        content = page.read_text(encoding="utf-8")
+        assert "× 1,3" in content, page
+        assert "× 1.3" not in content, page
+    assert "× 1.3" in (week / "en" / "itineraires.html").read_text(encoding="utf-8")
+    report = (folder / "cmp" / "rapport.html").read_text(encoding="utf-8")
+    assert "Avertissements" in report
+    assert "aucun fichier de réseau routier, cache ou téléchargement disponible" in report
+
+
 def test_every_csv_reads_back_with_french_settings(french_run: Run) -> None:
     """BOM, ';', French headers, decimal comma: each value reads back as written."""
     folder = french_run.folder

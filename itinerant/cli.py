@@ -183,12 +183,20 @@ def validate(scenario_path: Path) -> None:
     """
     scenario, territory = _load(scenario_path)
     check_inputs(scenario, territory, source=str(scenario_path))
-    click.echo(
-        f"{scenario_path}: valid — {scenario.name!r}, week {scenario.period.week}, "
-        f"{len(scenario.units)} unit(s), {len(scenario.staff)} staff, "
-        f"{len(territory.communes)} communes in {territory.name}"
-    )
     lang = scenario.language
+    click.echo(
+        i18n.text(
+            "cli.valid",
+            lang,
+            path=scenario_path,
+            name=scenario.name,
+            week=scenario.period.week,
+            units=len(scenario.units),
+            staff=len(scenario.staff),
+            communes=len(territory.communes),
+            territory=territory.name,
+        )
+    )
     for s_index, k_index, skill, close in unused_skills(scenario):
         note = i18n.text(
             "cli.unused_skill",
@@ -216,7 +224,14 @@ def territory() -> None:
 @click.option(
     "--current", is_flag=True, help="Group by today's communes (e.g. Hesdin-la-Forêt since 2025)."
 )
-def territory_show(name: str, current: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    default="fr",
+    show_default=True,
+    help="Language of the listing.",
+)
+def territory_show(name: str, current: bool, lang: i18n.Language) -> None:
     """List the communes of a bundled territory, with population and town hall.
 
     \b
@@ -224,29 +239,44 @@ def territory_show(name: str, current: bool) -> None:
         itinerant territory show 7-vallees --current
     """
     data = load_bundled_territory(name)
+    population = i18n.format_number(data.population, lang)
     if current:
         groups = data.current_communes()
         click.echo(
-            f"{data.name}: {len(groups)} current communes, population {_thousands(data.population)}"
+            i18n.text(
+                "cli.territory_current",
+                lang,
+                name=data.name,
+                count=len(groups),
+                population=population,
+            )
         )
-        for code, commune_name, population, former in groups:
-            merged = f"  (from {', '.join(former)})" if len(former) > 1 else ""
-            click.echo(f"{code}  {commune_name:<32} {population:>6}{merged}")
+        for code, commune_name, people, former in groups:
+            merged = (
+                "  " + i18n.text("cli.merged_from", lang, former=", ".join(former))
+                if len(former) > 1
+                else ""
+            )
+            click.echo(f"{code}  {commune_name:<32} {people:>6}{merged}")
         return
     click.echo(
-        f"{data.name}: {len(data.communes)} communes, population {_thousands(data.population)}"
+        i18n.text(
+            "cli.territory", lang, name=data.name, count=len(data.communes), population=population
+        )
     )
-    click.echo(f"{'INSEE':<6} {'commune':<32} {'pop.':>6}  {'lat':>9} {'lon':>9}  town hall")
+    click.echo(
+        f"{'INSEE':<6} {i18n.text('csv.commune', lang):<32} "
+        f"{i18n.text('cli.col.population', lang):>6}  {'lat':>9} {'lon':>9}  "
+        f"{i18n.text('cli.col.town_hall', lang)}"
+    )
     for commune in data.communes:
+        lat = i18n.format_number(commune.point.lat, lang, decimals=5)
+        lon = i18n.format_number(commune.point.lon, lang, decimals=5)
         click.echo(
             f"{commune.insee:<6} {commune.name:<32} {commune.population:>6}  "
-            f"{commune.point.lat:>9.5f} {commune.point.lon:>9.5f}  {commune.town_hall_address}"
+            f"{lat:>9} {lon:>9}  {commune.town_hall_address}"
         )
-    click.echo(f"Source: {data.source}")
-
-
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", "\u202f")
+    click.echo(i18n.text("cli.source", lang, source=i18n.provenance(data.source, lang)))
 
 
 def offline_option(func: F) -> F:
@@ -279,35 +309,46 @@ def demand(scenario_path: Path, offline: bool | None) -> None:
         scenario, territory, cache_dir=settings.cache_dir, allow_download=not settings.offline
     )
     scores = compute_demand(scenario, territory, network)
+    lang = scenario.language
     keys = list(scores[0].components)
     services = scenario.demand.existing_services
     click.echo(
-        f"{'INSEE':<6} {'commune':<30} {'pop.':>6} {'score':>6}  "
+        f"{'INSEE':<6} {i18n.text('csv.commune', lang):<30} "
+        f"{i18n.text('cli.col.population', lang):>6} {'score':>6}  "
         + "  ".join(f"{key:>18}" for key in keys)
         + (f"  {'existing_services':>17}" if services is not None else "")
     )
     for score in sorted(scores, key=lambda s: (-s.score, s.insee)):
         parts = "  ".join(
-            f"{score.components[key].raw:>9.4g} ->{score.components[key].normalised:>5.2f}"
+            f"{i18n.format_ratio(float(f'{score.components[key].raw:.4g}'), lang):>9} ->"
+            f"{i18n.format_number(score.components[key].normalised, lang, decimals=2):>5}"
             for key in keys
         )
         if services is not None:
             parts += f"  {'x ' + format(score.existing_services, '.2f'):>17}"
-        flag = "  (override)" if score.overridden else ""
+        flag = "  " + i18n.text("cli.override", lang) if score.overridden else ""
         click.echo(
             f"{score.insee:<6} {score.name[:30]:<30} {score.population:>6} "
-            f"{score.score:>6.3f}  {parts}{flag}"
+            f"{i18n.format_number(score.score, lang, decimals=3):>6}  {parts}{flag}"
         )
-    weights = ", ".join(f"{k} {c.weight:.2f}" for k, c in scores[0].components.items())
-    click.echo(f"Weights: {weights} (raw -> normalised; score = sum of weight x normalised)")
+    weights = ", ".join(
+        f"{k} {i18n.format_number(c.weight, lang, decimals=2)}"
+        for k, c in scores[0].components.items()
+    )
+    click.echo(i18n.text("cli.weights", lang, weights=weights))
     if services is not None:
         reached = sum(score.existing_services != 1.0 for score in scores)
         click.echo(
-            f"Existing services: {reached} commune(s) within {services.within_min} min of a "
-            f"service point have their score multiplied by {services.factor:g}"
+            i18n.text(
+                "cli.existing_services",
+                lang,
+                count=reached,
+                minutes=services.within_min,
+                factor=i18n.format_number(services.factor, lang, decimals=2),
+            )
         )
     for note in scores[0].notes:
-        click.echo(f"Note: {note}")
+        click.echo(i18n.text("cli.note", lang, note=note))
 
 
 @cli.group()
@@ -336,9 +377,16 @@ def network_fetch(scenario_path: Path) -> None:
     fetched = fetch_road_network(
         scenario.network, area=scenario_area(scenario, territory), cache_dir=settings.cache_dir
     )
+    lang = scenario.language
     click.echo(
-        f"cached {fetched.source}: {fetched.n_nodes} nodes, {fetched.n_edges} edges "
-        f"in {settings.cache_dir}"
+        i18n.text(
+            "cli.network_fetched",
+            lang,
+            source=i18n.provenance(fetched.source, lang),
+            nodes=i18n.format_number(fetched.n_nodes, lang),
+            edges=i18n.format_number(fetched.n_edges, lang),
+            folder=settings.cache_dir,
+        )
     )
 
 
@@ -355,16 +403,28 @@ def network_info(scenario_path: Path) -> None:
 
     scenario, _ = _load(scenario_path)
     settings = _settings()
+    lang = scenario.language
     source = scenario.network.path or scenario.network.source
-    click.echo(f"scenario network: {source}")
+    click.echo(i18n.text("cli.network_scenario", lang, source=source))
     cached = cached_networks(settings.cache_dir)
     if not cached:
-        click.echo(f"nothing cached in {settings.cache_dir}")
+        click.echo(i18n.text("cli.network_none_cached", lang, folder=settings.cache_dir))
     for item in cached:
-        size = f"{item.nodes} nodes, {item.edges} edges" if item.nodes is not None else "?"
+        size = (
+            i18n.text(
+                "cli.network_size",
+                lang,
+                nodes=i18n.format_number(item.nodes, lang),
+                edges=i18n.format_number(item.edges or 0, lang),
+            )
+            if item.nodes is not None
+            else "?"
+        )
+        megabytes = i18n.format_number(item.size_bytes / 1e6, lang, decimals=1)
         click.echo(
-            f"{item.kind:<9} {item.source:<50} {size:<28} {item.size_bytes / 1e6:.1f} MB "
-            f"{item.path.name}"
+            f"{i18n.text(f'cli.network_kind.{item.kind}', lang):<10} "
+            f"{i18n.provenance(item.source, lang):<50} {size:<28} "
+            f"{i18n.text('cli.megabytes', lang, size=megabytes)} {item.path.name}"
         )
 
 

@@ -46,6 +46,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from itinerant.errors import ScenarioError
+from itinerant.i18n import Language, format_ratio, text
 from itinerant.scenario import DemandModel, Rotation
 from itinerant.territory import Territory
 
@@ -110,7 +111,9 @@ class DemandScore(BaseModel):
         description="multiplier of the summed contributions: the factor within reach of a "
         "service point, else 1",
     )
-    notes: tuple[str, ...] = Field(default=(), description="short English remarks")
+    notes: tuple[str, ...] = Field(
+        default=(), description="short remarks, in the scenario's language"
+    )
 
 
 def parse_indicators(
@@ -199,6 +202,7 @@ def demand_scores(
     illectronism_rate: float | None = None,
     indicator_rows: Sequence[Mapping[str, str | None]] | None = None,
     indicators_source: str = "indicators CSV",
+    lang: Language = "fr",
 ) -> tuple[DemandScore, ...]:
     """Score every commune of the territory; sorted by INSEE code.
 
@@ -222,6 +226,8 @@ def demand_scores(
         ``indicators_source`` in messages).
     indicators_source
         The indicator file's name, for messages.
+    lang
+        Language of the notes.
 
     Returns
     -------
@@ -265,13 +271,18 @@ def demand_scores(
         raw[column] = {code: by_code.get(code, mean) for code in codes}
         missing = len(codes) - len(by_code)
         if missing:
-            notes.append(f"{column}: {missing} commune(s) without a value take the mean {mean:g}")
+            mean_text = format_ratio(float(f"{mean:g}"), lang)
+            notes.append(
+                text("demand.note_mean", lang, column=column, count=missing, mean=mean_text)
+            )
 
     redistributed = tuple(sorted(k for k, w in model.weights.items() if w > 0 and k not in raw))
     notes += [
-        f"{key}: no service points given, its weight is shared out"
-        if key == "remoteness_service"
-        else f"{key}: no values given, its weight is shared out"
+        text(
+            "demand.note_no_service" if key == "remoteness_service" else "demand.note_no_values",
+            lang,
+            key=key,
+        )
         for key in redistributed
     ]
     weights = {k: w for k, w in sorted(model.weights.items()) if w > 0 and k in raw}

@@ -7,11 +7,14 @@ not in the renderers. ``text(key, lang, **values)`` looks one up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
     "LANGUAGES",
     "Language",
+    "Message",
     "approximate_note",
     "format_clock",
     "format_date",
@@ -19,6 +22,7 @@ __all__ = [
     "format_duration",
     "format_number",
     "format_ratio",
+    "provenance",
     "text",
     "weekday_name",
 ]
@@ -601,6 +605,149 @@ _TEXT: dict[str, dict[str, str]] = {
         "fr": "{rank}. {venue}, {commune} : arrivée {arrival}, séance {start} – {end}",
         "en": "{rank}. {venue}, {commune}: arrive {arrival}, session {start} – {end}",
     },
+    # why a unit-day stays home or a commune is left out, in plan.json (#13: i18n.Message)
+    "idle.unavailable": {
+        "fr": "{unit} indisponible le {day}",
+        "en": "{unit} is unavailable on {day}",
+    },
+    "idle.no_staff": {
+        "fr": "{day} : personne avec {skills} n'est disponible, {unit} ne peut pas sortir "
+        "(rôle « {role} »)",
+        "en": "{day}: no staff member with {skills} is available, so the {unit} cannot go out "
+        "(crew role '{role}')",
+    },
+    "idle.not_distinct": {
+        "fr": "{day} : pas assez de personnes différentes pour tenir chaque rôle de l'équipe, "
+        "{unit} ne peut pas sortir",
+        "en": "{day}: not enough distinct staff members to fill every crew role, so the {unit} "
+        "cannot go out",
+    },
+    "idle.roster": {
+        "fr": "{day} : {unit} reste au dépôt (son équipe est plus utile ailleurs, hors de ses "
+        "horaires, ou aucune visite ne tient)",
+        "en": "{day}: the {unit} stays at the depot (its crew is more useful elsewhere, out of "
+        "hours, or no visit fits)",
+    },
+    "idle.no_visit": {
+        "fr": "{day} : équipe prévue, mais aucune visite ne vaut le trajet",
+        "en": "{day}: crewed, but no visit is worth the trip",
+    },
+    "stay.no_staff": {
+        "fr": "{day}, {unit} est dehors de {start} à {end} et personne avec {skills} n'est "
+        "disponible à ces heures (rôle « {role} »)",
+        "en": "{day}, the {unit} is out {start}-{end} and no staff member with {skills} is "
+        "available then (crew role '{role}')",
+    },
+    "stay.not_distinct": {
+        "fr": "{day}, {unit} est dehors de {start} à {end} et pas assez de personnes "
+        "différentes sont disponibles à ces heures pour tenir chaque rôle de l'équipe",
+        "en": "{day}, the {unit} is out {start}-{end} and not enough distinct staff members "
+        "are available then to fill every crew role",
+    },
+    "detail.excluded_rule": {
+        "fr": "exclue par une règle de commune",
+        "en": "excluded by a commune rule",
+    },
+    "detail.no_visits_allowed": {
+        "fr": "max_visits_per_week vaut 0",
+        "en": "max_visits_per_week is 0",
+    },
+    "detail.no_unit": {
+        "fr": "aucune unité ne peut s'y arrêter",
+        "en": "no unit may stop there",
+    },
+    "detail.no_stay": {
+        "fr": "aucun séjour ne tient dans les disponibilités de l'équipe : {blocker}",
+        "en": "no stay fits the staff's availability: {blocker}",
+    },
+    "detail.closed": {
+        "fr": "fermée les jours où ses unités sortent",
+        "en": "closed on the days its units go out",
+    },
+    "detail.closed_by_rule": {
+        "fr": "fermée les jours où ses unités sortent (ouverte {rule} seulement, zone {zone})",
+        "en": "closed on the days its units go out (open in {rule} only, zone {zone})",
+    },
+    "detail.rule.term_time": {"fr": "en période scolaire", "en": "term time"},
+    "detail.rule.holidays": {"fr": "pendant les vacances scolaires", "en": "the school holidays"},
+    "cli.existing_services": {
+        "fr": "Services existants : {count} commune(s) à moins de {minutes} min d'un point de "
+        "service ont leur score multiplié par {factor}",
+        "en": "Existing services: {count} commune(s) within {minutes} min of a service point "
+        "have their score multiplied by {factor}",
+    },
+    "detail.too_far": {
+        "fr": "aucune journée depuis le dépôt ne permet la visite (plafond de conduite, "
+        "service, créneaux)",
+        "en": "no day out of the depot fits a visit (driving cap, shift, windows)",
+    },
+    "detail.lower_value": {
+        "fr": "valeur {value} (score {score}, urgence {urgency})",
+        "en": "value {value} (score {score}, urgency {urgency})",
+    },
+    # console lines of validate, demand, network and territory show (#13)
+    "cli.valid": {
+        "fr": "{path} : valide — « {name} », semaine {week}, {units} unité(s), {staff} "
+        "personne(s), {communes} communes du territoire {territory}",
+        "en": "{path}: valid — {name!r}, week {week}, {units} unit(s), {staff} staff, "
+        "{communes} communes in {territory}",
+    },
+    "cli.territory": {
+        "fr": "{name} : {count} communes, {population} habitants",
+        "en": "{name}: {count} communes, population {population}",
+    },
+    "cli.territory_current": {
+        "fr": "{name} : {count} communes actuelles, {population} habitants",
+        "en": "{name}: {count} current communes, population {population}",
+    },
+    "cli.merged_from": {"fr": "(regroupe {former})", "en": "(from {former})"},
+    "cli.col.population": {"fr": "hab.", "en": "pop."},
+    "cli.col.town_hall": {"fr": "mairie", "en": "town hall"},
+    "cli.source": {"fr": "Source : {source}", "en": "Source: {source}"},
+    "cli.override": {"fr": "(valeur imposée)", "en": "(override)"},
+    "cli.weights": {
+        "fr": "Poids : {weights} (brut -> normalisé ; score = somme des poids x normalisé)",
+        "en": "Weights: {weights} (raw -> normalised; score = sum of weight x normalised)",
+    },
+    "cli.note": {"fr": "Note : {note}", "en": "Note: {note}"},
+    "demand.note_mean": {
+        "fr": "{column} : {count} commune(s) sans valeur prennent la moyenne {mean}",
+        "en": "{column}: {count} commune(s) without a value take the mean {mean}",
+    },
+    "demand.note_no_service": {
+        "fr": "{key} : aucun point de service donné, son poids est réparti sur les autres",
+        "en": "{key}: no service points given, its weight is shared out",
+    },
+    "demand.note_no_values": {
+        "fr": "{key} : aucune valeur donnée, son poids est réparti sur les autres",
+        "en": "{key}: no values given, its weight is shared out",
+    },
+    "cli.network_fetched": {
+        "fr": "En cache : {source} ({nodes} nœuds, {edges} arêtes) dans {folder}",
+        "en": "cached {source}: {nodes} nodes, {edges} edges in {folder}",
+    },
+    "cli.network_scenario": {
+        "fr": "Réseau du scénario : {source}",
+        "en": "scenario network: {source}",
+    },
+    "cli.network_none_cached": {
+        "fr": "rien en cache dans {folder}",
+        "en": "nothing cached in {folder}",
+    },
+    "cli.network_size": {
+        "fr": "{nodes} nœuds, {edges} arêtes",
+        "en": "{nodes} nodes, {edges} edges",
+    },
+    "cli.megabytes": {"fr": "{size} Mo", "en": "{size} MB"},
+    "cli.network_kind.extract": {"fr": "extrait", "en": "extract"},
+    "cli.network_kind.download": {"fr": "télécharg.", "en": "download"},
+    "cli.network_kind.unknown": {"fr": "inconnu", "en": "unknown"},
+    # provenance of a road network or territory file, shown in the user's language (#13);
+    # the cache and the data keep the English words, these replace them (i18n.provenance)
+    "provenance.extract": {"fr": "extrait OSM", "en": "OSM extract"},
+    "provenance.download": {"fr": "téléchargement OSM", "en": "OSM download"},
+    "provenance.closed": {"fr": ", routes fermées : ", "en": ", closed: "},
+    "provenance.bundled": {"fr": "fichier fourni ", "en": "bundled "},
 }
 
 
@@ -612,6 +759,54 @@ def text(key: str, lang: Language = "fr", /, **values: object) -> str:
         msg = f"no {lang!r} text for {key!r}"
         raise KeyError(msg) from None
     return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence kept as its key and values, written out in a language when it is shown.
+
+    The optimiser says with these why a unit-day stays home or a commune is left out;
+    the plan writes them in the scenario's language (:meth:`text`). Values are shown in
+    that language: a date as a day (its weekday alone under the name ``weekday``), a
+    time of day as a clock, a number with its separators (floats with two decimals),
+    skills (a tuple) joined with ``+``, and a nested message in the same language.
+    """
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: Language = "fr") -> str:
+        """Return the sentence in ``lang``."""
+        return text(self.key, lang, **{k: _shown(k, v, lang) for k, v in self.values.items()})
+
+
+def _shown(name: str, value: object, lang: Language) -> object:
+    """Show a message's value in ``lang`` (see :class:`Message`)."""
+    if isinstance(value, Message):
+        return value.text(lang)
+    if isinstance(value, dt.date):
+        if name == "weekday":
+            return weekday_name(value, lang)
+        return format_date(value, lang) if lang == "fr" else f"{weekday_name(value, lang)} {value}"
+    if isinstance(value, dt.time):
+        return format_clock(value.hour * 60 + value.minute, lang)
+    if isinstance(value, tuple):
+        return " + ".join(map(str, value))
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return format_number(value, lang)
+    if isinstance(value, float):
+        return format_number(value, lang, decimals=2)
+    return value
+
+
+def provenance(source: str, lang: Language = "fr") -> str:
+    """Show a provenance kept in English (``OSM extract x.osm``, ``bundled x.csv``) in ``lang``."""
+    for key, texts in _TEXT.items():
+        if key.startswith("provenance."):
+            source = source.replace(texts["en"], texts[lang])
+    return source
 
 
 def weekday_name(day: dt.date, lang: Language = "fr") -> str:

@@ -26,7 +26,7 @@ from itinerant.errors import (
     ScenarioError,
     SnappingError,
 )
-from itinerant.i18n import Language, format_ratio, text
+from itinerant.i18n import Language, format_ratio, provenance, text
 from itinerant.loading import read_csv_rows, read_service_points
 from itinerant.optimize.week import plan_week
 from itinerant.plan import Plan
@@ -189,6 +189,7 @@ def compute_demand(
         service_time_s=service_time_s,
         indicator_rows=indicator_rows,
         indicators_source=str(scenario.demand.indicators_csv or ""),
+        lang=scenario.language,
     )
 
 
@@ -326,7 +327,7 @@ def network_report(prepared: Prepared) -> str:
     return text(
         "network.snapped",
         lang,
-        source=prepared.network.source,
+        source=provenance(prepared.network.source, lang),
         metres=f"{distances[farthest]:.0f}",
         farthest=names[farthest],
     )

@@ -27,8 +27,8 @@ def plan_json_schema() -> str:
         "$schema": _DRAFT,
         "$comment": (
             "Generated from itinerant.plan.Plan by `python -m itinerant.schemas`; do not edit. "
-            "Free-text fields (Unvisited.detail, IdleUnitDay.reason) are English diagnostics; "
-            "reason codes are translated by itinerant.i18n (reason.<code>)."
+            "Free-text fields (Unvisited.detail, IdleUnitDay.reason) are written in the "
+            "scenario's language; reason codes are translated by itinerant.i18n (reason.<code>)."
         ),
         **Plan.model_json_schema(mode="serialization"),
     }

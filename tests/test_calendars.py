@@ -84,7 +84,7 @@ def test_term_time_venue_is_never_used_in_the_school_holidays(territory: Territo
     assert _reason(christmas, SCHOOL) == "no_window_on_crewed_day"
     (skipped,) = [u for u in christmas.unvisited if u.stop_id == SCHOOL]
     assert skipped.detail == (
-        "closed on the days its units go out (open in term time only, zone B)"
+        "fermée les jours où ses unités sortent (ouverte en période scolaire seulement, zone B)"
     )
     assert _visit_dates(christmas, WORKSHOP)
 

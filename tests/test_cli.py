@@ -31,7 +31,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_validate_bundled_scenario() -> None:
     code, output = run("validate", str(BUNDLED))
     assert code == 0, output
-    assert "valid" in output
+    assert ": valide — « CC des 7 Vallées" in output  # the bundled scenario is French
     assert "69 communes" in output
 
 
@@ -169,11 +169,11 @@ def test_demand_prints_every_commune(offline_env: Path) -> None:
     assert code == 0, output
     rows = [line for line in output.splitlines() if line[:5].isdigit()]
     assert len(rows) == 69
-    scores = [float(line[45:51]) for line in rows]  # the score column
+    scores = [float(line[45:51].replace(",", ".")) for line in rows]  # the score column
     assert scores == sorted(scores, reverse=True)
     assert all(0 <= score <= 1 for score in scores)
-    assert "Weights: population 0.71, remoteness_depot 0.29" in output
-    assert "no service points given" in output
+    assert "Poids : population 0,71, remoteness_depot 0,29" in output  # in French
+    assert "remoteness_service : aucun point de service donné" in output
 
 
 def test_demand_prints_the_existing_services_term(offline_env: Path, tmp_path: Path) -> None:
@@ -207,16 +207,16 @@ def test_demand_prints_the_existing_services_term(offline_env: Path, tmp_path: P
     reached = sum(line.endswith("x 0.60") for line in rows.values())
     assert 0 < reached < 69
     assert (
-        f"Existing services: {reached} commune(s) within 10 min of a service point have "
-        "their score multiplied by 0.6" in output
+        f"Services existants : {reached} commune(s) à moins de 10 min d'un point de service "
+        "ont leur score multiplié par 0,60" in output
     )
 
 
 def test_network_info_on_empty_cache(offline_env: Path) -> None:
     code, output = run("network", "info", str(BUNDLED))
     assert code == 0, output
-    assert "scenario network: auto" in output
-    assert "nothing cached" in output
+    assert "Réseau du scénario : auto" in output
+    assert "rien en cache" in output
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

@@ -39,3 +39,45 @@ def test_every_text_exists_in_both_languages(key: str) -> None:
 def test_unknown_key_is_an_error() -> None:
     with pytest.raises(KeyError, match="no 'fr' text for 'nope'"):
         i18n.text("nope")
+
+
+def test_a_message_is_written_in_each_language() -> None:
+    """The optimiser's reasons: dates, clocks, numbers and skills in the language asked."""
+    day = dt.date(2026, 12, 2)
+    blocker = i18n.Message(
+        "stay.no_staff",
+        {
+            "day": day,
+            "unit": "tiny house",
+            "start": dt.time(8, 5),
+            "end": dt.time(17, 50),
+            "skills": ("driver_be", "fab_manager"),
+            "role": "fab",
+        },
+    )
+    why = i18n.Message("detail.no_stay", {"blocker": blocker})
+    assert why.text("en") == (
+        "no stay fits the staff's availability: Wednesday 2026-12-02, the tiny house is out "
+        "08:05-17:50 and no staff member with driver_be + fab_manager is available then "
+        "(crew role 'fab')"
+    )
+    assert why.text("fr") == (
+        "aucun séjour ne tient dans les disponibilités de l'équipe : mercredi 2 décembre, "
+        f"tiny house est dehors de 8{NNBSP}h{NNBSP}05 à 17{NNBSP}h{NNBSP}50 et personne avec "
+        "driver_be + fab_manager n'est disponible à ces heures (rôle « fab »)"
+    )
+    value = i18n.Message("detail.lower_value", {"value": 1238, "score": 0.5, "urgency": 1.25})
+    assert value.text("fr") == f"valeur 1{NNBSP}238 (score 0,50, urgence 1,25)"
+    assert value.text("en") == "value 1,238 (score 0.50, urgency 1.25)"
+    day_off = i18n.Message("summary.idle.day_off", {"unit": "Bus", "weekday": day})
+    assert day_off.text("en") == "Bus does not work on Wednesdays (the unit's working days)"
+    assert day_off.text("fr") == "Bus ne sort pas le mercredi (jours de travail de l'unité)"
+
+
+def test_a_provenance_kept_in_english_is_shown_in_french() -> None:
+    """The cache keeps "OSM extract ..."; a French user reads "extrait OSM ..." (#13)."""
+    cached = "OSM extract andorra.osm.bz2, closed: N22"
+    assert i18n.provenance(cached) == "extrait OSM andorra.osm.bz2, routes fermées : N22"
+    assert i18n.provenance(cached, "en") == cached
+    assert i18n.provenance("OSM download 1a2b (1,2)-(3,4)").startswith("téléchargement OSM 1a2b")
+    assert i18n.provenance("bundled x.csv") == "fichier fourni x.csv"

@@ -107,8 +107,20 @@ def test_real_road_plan(
     assert len(prepared.demand) == 7
     report = network_report(prepared)
     assert report.startswith(
-        "Réseau routier : OSM extract andorra_drive_2025.osm.bz2 ; étapes raccordées à moins de"
+        "Réseau routier : extrait OSM andorra_drive_2025.osm.bz2 ; étapes raccordées à moins de"
     )
+    # the cache keeps its English provenance; `network info` shows it in French (#13)
+    info = CliRunner().invoke(
+        cli, ["network", "info", str(andorra_scenario)], env={"ITINERANT_CACHE_DIR": str(tmp_path)}
+    )
+    assert info.exit_code == 0, info.output
+    assert info.output.startswith(f"Réseau du scénario : {ANDORRA}\n")
+    (row,) = [line for line in info.output.splitlines() if line.startswith("extrait ")]
+    assert row.startswith("extrait    extrait OSM andorra_drive_2025.osm.bz2 "), row
+    assert " nœuds, " in row
+    assert " arêtes " in row
+    assert " Mo " in row
+    assert "OSM extract" not in info.output
     assert max(matrix.snap_distance_m) <= 800
     plan = plan_prepared(prepared, week="2026-W50", last_visits={})
     assert not plan.provenance.approximate

@@ -24,9 +24,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from itinerant.errors import InfeasiblePlanError
-from itinerant.optimize.problem import DAY_MIN, WEEKDAYS_EN, StayOption, UnitDay, WeekData
+from itinerant.i18n import Message
+from itinerant.optimize.problem import DAY_MIN, StayOption, UnitDay, WeekData
 from itinerant.plan import SearchEnd
-from itinerant.scenario import WEEKDAYS, Staff, dates_cover, format_time
+from itinerant.scenario import WEEKDAYS, Staff, dates_cover
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -55,7 +56,7 @@ class Roster:
     shifts: Mapping[str, tuple[int, int]]
     stays: tuple[StayOption, ...]
     status: str
-    idle: Mapping[str, str]
+    idle: Mapping[str, Message]
     method: str = "CP-SAT"
     ended_by: SearchEnd = "optimal"
     work: float = 0.0
@@ -85,42 +86,35 @@ def eligible_staff(ud: UnitDay, role_skills: Sequence[str], staff: Sequence[Staf
     return out
 
 
-def _day_label(date: dt.date) -> str:
-    return f"{WEEKDAYS_EN[date.weekday()]} {date.isoformat()}"
-
-
 def crew_blockers(
     week: WeekData, staff: Sequence[Staff], unit_names: Mapping[str, str]
-) -> dict[str, str]:
+) -> dict[str, Message]:
     """Unit-days that cannot get a full crew, with a message naming the day and the skill.
 
     Checks each role on its own, then that the roles can be filled by distinct people.
     """
-    blockers: dict[str, str] = {}
+    blockers: dict[str, Message] = {}
     for ud in week.unit_days:
         name = unit_names.get(ud.unit_id, ud.unit_id)
         pools = []
         for role, skills in ud.roles:
             pool = eligible_staff(ud, skills, staff)
             if not pool:
-                blockers[ud.id] = (
-                    f"{_day_label(ud.date)}: no staff member with {' + '.join(skills)} "
-                    f"is available, so the {name} cannot go out (crew role '{role}')"
+                blockers[ud.id] = Message(
+                    "idle.no_staff",
+                    {"day": ud.date, "skills": tuple(skills), "unit": name, "role": role},
                 )
                 break
             pools.append(pool)
         else:
             if not _distinct(pools):
-                blockers[ud.id] = (
-                    f"{_day_label(ud.date)}: not enough distinct staff members to fill "
-                    f"every crew role, so the {name} cannot go out"
-                )
+                blockers[ud.id] = Message("idle.not_distinct", {"day": ud.date, "unit": name})
     return blockers
 
 
 def stay_blocker(
     option: StayOption, week: WeekData, staff: Sequence[Staff], unit_names: Mapping[str, str]
-) -> str | None:
+) -> Message | None:
     """Why no crew can staff a stay option (its hours against the staff's), or None.
 
     Each day of the option needs, for every crew role, a distinct staff member with the
@@ -130,7 +124,12 @@ def stay_blocker(
     name = unit_names.get(option.unit_id, option.unit_id)
     for day in option.days:
         ud = week.unit_day(f"{option.unit_id}@{day.date.isoformat()}")
-        hours = f"{format_time(day.departure % DAY_MIN)}-{format_time(day.return_time % DAY_MIN)}"
+        hours = {
+            "day": day.date,
+            "unit": name,
+            "start": _clock(day.departure),
+            "end": _clock(day.return_time),
+        }
         pools = []
         for role, skills in ud.roles:
             pool = [
@@ -144,17 +143,16 @@ def stay_blocker(
                 )
             ]
             if not pool:
-                return (
-                    f"{_day_label(day.date)}, the {name} is out {hours} and no staff member "
-                    f"with {' + '.join(skills)} is available then (crew role '{role}')"
-                )
+                return Message("stay.no_staff", {**hours, "skills": tuple(skills), "role": role})
             pools.append(pool)
         if not _distinct(pools):
-            return (
-                f"{_day_label(day.date)}, the {name} is out {hours} and not enough distinct "
-                "staff members are available then to fill every crew role"
-            )
+            return Message("stay.not_distinct", hours)
     return None
+
+
+def _clock(minute: int) -> dt.time:
+    """Return the time of day of a minute of the week."""
+    return dt.time(*divmod(minute % DAY_MIN, 60))
 
 
 def _distinct(pools: Sequence[Sequence[str]]) -> bool:
@@ -174,13 +172,13 @@ def _distinct(pools: Sequence[Sequence[str]]) -> bool:
     return all(assign(i, set()) for i in range(len(pools)))
 
 
-def _idle_reason(ud: UnitDay, unit_names: Mapping[str, str], blockers: Mapping[str, str]) -> str:
-    return blockers.get(
-        ud.id,
-        f"{_day_label(ud.date)}: the {unit_names.get(ud.unit_id, ud.unit_id)} "
-        "stays at the depot (its crew is more useful elsewhere, out of hours, "
-        "or no visit fits)",
+def _idle_reason(
+    ud: UnitDay, unit_names: Mapping[str, str], blockers: Mapping[str, Message]
+) -> Message:
+    default = Message(
+        "idle.roster", {"day": ud.date, "unit": unit_names.get(ud.unit_id, ud.unit_id)}
     )
+    return blockers.get(ud.id, default)
 
 
 def _roster_value(
@@ -502,7 +500,7 @@ def solve_roster(
 
     crews: dict[str, tuple[str, ...]] = {}
     shifts: dict[str, tuple[int, int]] = {}
-    idle: dict[str, str] = {}
+    idle: dict[str, Message] = {}
     stays = tuple(
         sorted(
             (o for v, o in y if solver.boolean_value(v)),

@@ -27,6 +27,7 @@ import holidays as holidays_lib
 
 from itinerant.demand import is_overdue_mandatory, target_interval_days, urgency
 from itinerant.errors import InfeasiblePlanError
+from itinerant.i18n import Message
 from itinerant.scenario import WEEKDAYS, Period, Scenario, Unit, dates_cover
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ class WeekData:
     dates: tuple[dt.date, ...]
     monday: dt.date
     unit_days: tuple[UnitDay, ...]
-    idle: tuple[tuple[str, dt.date, str], ...]
+    idle: tuple[tuple[str, dt.date, Message], ...]
     demand: tuple[StopDemand, ...]
     stays: tuple[StayOption, ...]
     travel_cost_per_min: int
@@ -599,7 +600,7 @@ def build_problem(
 
     # unit-days
     unit_days: list[UnitDay] = []
-    idle: list[tuple[str, dt.date, str]] = []
+    idle: list[tuple[str, dt.date, Message]] = []
     for unit in sorted(scenario.units, key=lambda u: u.id):
         unit_weekdays = unit.working_days if unit.working_days is not None else None
         allowed = [s for s in stops if unit.id in s.units]
@@ -620,12 +621,12 @@ def build_problem(
             weekday = WEEKDAYS[date.weekday()]
             hours, lunch = unit.day_on(weekday), unit.lunch_on(weekday)
             if unit_weekdays is not None and weekday not in unit_weekdays:
-                idle.append(
-                    (unit.id, date, f"{unit.name} does not work on {WEEKDAYS_EN[date.weekday()]}s")
-                )
+                day_off = Message("summary.idle.day_off", {"unit": unit.name, "weekday": date})
+                idle.append((unit.id, date, day_off))
                 continue
             if dates_cover(unit.unavailable, date):
-                idle.append((unit.id, date, f"{unit.name} is unavailable on {date.isoformat()}"))
+                unavailable = Message("idle.unavailable", {"unit": unit.name, "day": date})
+                idle.append((unit.id, date, unavailable))
                 continue
             base = day_index * DAY_MIN
             unit_days.append(

@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from itinerant.errors import InfeasiblePlanError
+from itinerant.i18n import Message
 from itinerant.optimize.crew import Roster, crew_blockers, solve_roster, stay_blocker
 from itinerant.optimize.problem import (
     DAY_MIN,
     VALUE_SCALE,
-    WEEKDAYS_EN,
     RoutingProblem,
     StayOption,
     StopDemand,
@@ -48,10 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["plan_week", "week_kpis"]
 
 logger = logging.getLogger(__name__)
-
-
-def _day_label(date: dt.date) -> str:
-    return f"{WEEKDAYS_EN[date.weekday()]} {date.isoformat()}"
 
 
 def _stop_label(stop: Stop) -> str:
@@ -250,7 +246,7 @@ def _plan_pass(
     blockers = crew_blockers(wk, scenario.staff, names)
     crewable = [ud for ud in wk.unit_days if ud.id not in blockers]
     if not crewable:
-        reasons = [*blockers.values(), *(r for _, _, r in wk.idle)]
+        reasons = [m.text("en") for m in (*blockers.values(), *(r for _, _, r in wk.idle))]
         msg = f"week {week}: no unit can go out on any day, nothing to plan:\n  " + "\n  ".join(
             reasons or ["no unit works on the week's working days"]
         )
@@ -296,7 +292,7 @@ def _check_mandatory(
     scenario: Scenario,
     stops: Sequence[Stop],
     problem: RoutingProblem,
-    blockers: Mapping[str, str],
+    blockers: Mapping[str, Message],
 ) -> dict[str, str]:
     """Raise when a mandatory stop has no possible unit-day; return stay-only ones."""
     wk = problem.week
@@ -325,7 +321,7 @@ def _check_mandatory(
             continue
         crewed = [ud for ud in open_days if ud.id not in blockers]
         if not crewed:
-            why = "; ".join(blockers[ud.id] for ud in open_days)
+            why = "; ".join(blockers[ud.id].text("en") for ud in open_days)
             problems.append(f"{label}: no crewed unit-day has an opening window there ({why})")
             continue
         reachable = [
@@ -395,7 +391,7 @@ def _make_plan(
     generated_at: dt.datetime | None,
     seed: int,
     territory: Territory | None,
-    blockers: Mapping[str, str],
+    blockers: Mapping[str, Message],
     began: float,
 ) -> Plan:
     wk = problem.week
@@ -544,9 +540,10 @@ def _make_plan(
 
     visited = {v.stop_id for t in tours for v in t.visits}
     unvisited = _unvisited(scenario, stops, problem, roster, visited, territory)
-    idle = [IdleUnitDay(unit_id=u, date=d, reason=r) for u, d, r in wk.idle]
+    lang = scenario.language
+    idle = [IdleUnitDay(unit_id=u, date=d, reason=r.text(lang)) for u, d, r in wk.idle]
     idle += [
-        IdleUnitDay(unit_id=ud.unit_id, date=ud.date, reason=roster.idle[ud.id])
+        IdleUnitDay(unit_id=ud.unit_id, date=ud.date, reason=roster.idle[ud.id].text(lang))
         for ud in wk.unit_days
         if ud.id in roster.idle
     ]
@@ -555,7 +552,7 @@ def _make_plan(
         IdleUnitDay(
             unit_id=ud.unit_id,
             date=ud.date,
-            reason=f"{_day_label(ud.date)}: crewed, but no visit is worth the trip",
+            reason=Message("idle.no_visit", {"day": ud.date}).text(lang),
         )
         for ud in wk.unit_days
         if ud.id in roster.shifts and (ud.unit_id, ud.date) not in toured
@@ -767,7 +764,7 @@ def _unvisited(
                 insee=c.insee,
                 commune_name=c.name,
                 reason="excluded",
-                detail="excluded by a commune rule",
+                detail=Message("detail.excluded_rule").text(scenario.language),
             )
             for c in territory.communes
             if c.insee not in have
@@ -793,7 +790,7 @@ def _unvisited(
                 insee=stop.insee,
                 commune_name=stop.commune_name,
                 reason=reason,
-                detail=detail,
+                detail=detail.text(scenario.language),
             )
         )
     return out
@@ -810,14 +807,14 @@ def _skip_reason(
     staff: Sequence[Staff],
     demand: StopDemand,
     unit_names: Mapping[str, str],
-) -> tuple[SkipReason, str]:
+) -> tuple[SkipReason, Message]:
     """Why a stop is not visited: the first blocking rule, in the order rules apply."""
     allowed = [u for u in stop.units if u in units]
     open_days = [ud for ud in crewed_days if ud.unit_id in allowed and stop.windows_on(ud.date)]
     if stop.max_visits_per_week == 0:
-        return "excluded", "max_visits_per_week is 0"
+        return "excluded", Message("detail.no_visits_allowed")
     if not allowed:
-        return "unit_not_allowed", "no unit may stop there"
+        return "unit_not_allowed", Message("detail.no_unit")
     routed = [
         ud
         for ud in open_days
@@ -836,22 +833,16 @@ def _skip_reason(
                 break
             first = first or blocker
         else:
-            return "outside_staff_availability", f"no stay fits the staff's availability: {first}"
+            return "outside_staff_availability", Message("detail.no_stay", {"blocker": first})
     elif not open_days:
         calendar = stop.school_calendar
-        rule = (
-            f" (open in {'term time' if stop.opening == 'term_time' else 'the school holidays'}"
-            f" only, zone {calendar.zone})"
-            if calendar is not None
-            else ""
+        if calendar is None:
+            return "no_window_on_crewed_day", Message("detail.closed")
+        rule = "detail.rule.term_time" if stop.opening == "term_time" else "detail.rule.holidays"
+        return "no_window_on_crewed_day", Message(
+            "detail.closed_by_rule", {"rule": Message(rule), "zone": calendar.zone}
         )
-        return "no_window_on_crewed_day", f"closed on the days its units go out{rule}"
     else:
-        return (
-            "too_far_for_day",
-            "no day out of the depot fits a visit (driving cap, shift, windows)",
-        )
-    return (
-        "lower_value",
-        f"value {demand.value:.0f} (score {demand.score:.2f}, urgency {demand.urgency:.2f})",
-    )
+        return "too_far_for_day", Message("detail.too_far")
+    values = {"value": round(demand.value), "score": demand.score, "urgency": demand.urgency}
+    return "lower_value", Message("detail.lower_value", values)

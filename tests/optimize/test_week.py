@@ -275,7 +275,7 @@ def test_unavailable_unit_stays_home_that_day(territory: Territory) -> None:
     assert not [t for t in plan.tours if t.unit_id == "bus" and t.date == wednesday]
     assert [t for t in plan.tours if t.unit_id == "bus"]  # other days still go out
     (idle,) = [i for i in plan.idle_unit_days if i.unit_id == "bus" and i.date == wednesday]
-    assert "unavailable on 2026-12-02" in idle.reason
+    assert idle.reason == "Bus numérique indisponible le mercredi 2 décembre"  # French
 
 
 # ----------------------------------------------------------------- search limits, skip reasons
@@ -367,4 +367,4 @@ def test_skip_reason_names_staff_availability(territory: Territory) -> None:
     (skipped,) = [u for u in plan.unvisited if u.insee == far]
     assert skipped.reason == "outside_staff_availability"
     assert "fab_manager" in skipped.detail
-    assert "17:" in skipped.detail  # the return time that is out of hours
+    assert "17\u202fh" in skipped.detail  # the return time that is out of hours, in French

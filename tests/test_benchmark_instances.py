@@ -142,6 +142,21 @@ def test_itinerant_adapter_solves_optw_feasibly() -> None:
     assert check.value >= 154
 
 
+def test_itinerant_runs_what_the_planner_runs() -> None:
+    """``itinerant`` is the planner's routing (``solve_with`` and ``SolverSettings()``): on
+    r101, with a safety net the default work budget never reaches, it stops on that budget
+    and returns exactly the routes of the planner's call."""
+    from itinerant.optimize.routing import solve_with
+    from itinerant.scenario import SolverSettings
+
+    problem = optw_problem(read_optw(optw_path("r101")))
+    out = run("itinerant", problem, limit_s=600.0, seed=1, threads=1)
+    planner = solve_with(problem, SolverSettings(time_limit_s=600.0))
+    assert out.ended_by in ("solution_limit", "local_optimum")
+    assert out.solutions == planner.solutions <= SolverSettings().routing_solution_limit
+    assert out.routes == tuple(tuple(n for n, _ in r.visits) for r in planner.routes)
+
+
 def test_vroom_adapter_collects_priorities_on_optw() -> None:
     """VROOM gets the same OPTW problem with profits as priorities; its tour passes the
     exact check and reaches c101's proven optimum (320), which it finds in milliseconds."""

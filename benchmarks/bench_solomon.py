@@ -3,7 +3,7 @@
 Run on demand from the repository root (not a test)::
 
     python -m benchmarks.bench_solomon --instances C101 R1 --limit 30 --csv solomon.csv
-    python -m benchmarks.bench_solomon --instances RC2 --limit 5 --solvers itinerant pyvrp
+    python -m benchmarks.bench_solomon --instances RC2 --limit 5 --solvers itinerant-core pyvrp
     python -m benchmarks.bench_solomon --from-csv c1-r1.csv r2-rc.csv   # tables of earlier runs
 
 Each instance becomes one integer ``RoutingProblem`` (:func:`benchmarks.instances.
@@ -78,7 +78,7 @@ def targets(rows: list[Row], solver: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status."""
-    parser = common_arguments(__doc__ or "", ["itinerant", "pyvrp", "vroom"])
+    parser = common_arguments(__doc__ or "", ["itinerant-core", "pyvrp", "vroom"])
     parser.add_argument(
         "--from-csv",
         nargs="+",

@@ -7,14 +7,19 @@ missing one is reported by :func:`missing` and skipped by the scripts.
 
 Solvers:
 
-* ``itinerant``: :func:`itinerant.optimize.routing.solve` with its defaults (on Solomon:
-  iterated local search with fleet search; on OPTW: guided local search), stopped by
-  the time limit only (the solution limit is lifted);
-* variants, all through the same ``solve``: ``itinerant-gls`` (guided local search, the
-  default before issue 3), ``itinerant-ils-nofleet`` (iterated local search without the
-  fleet search), ``itinerant-ils-rw`` (a random-walk ruin alongside SISR),
-  ``itinerant-ils-abs`` (absences-based acceptance), ``itinerant-tabu`` (tabu search),
-  ``itinerant-warm`` (VROOM's routes for at most a third of the limit as
+* ``itinerant``: what the planner runs for a week's routing,
+  :func:`itinerant.optimize.routing.solve_with` with ``SolverSettings()`` (the default
+  work budget in solutions, first-solution strategy and metaheuristic), the benchmark's
+  limit as the wall-clock safety net; the note says which limit ended the run;
+* ``itinerant-core``: :func:`itinerant.optimize.routing.solve` with its own defaults
+  (``AUTOMATIC``: on Solomon iterated local search with fleet search, on OPTW guided
+  local search), stopped by the time limit only (the solution limit is lifted): the
+  Solomon configuration;
+* variants, all through the same ``solve``, time limit only: ``itinerant-gls`` (guided
+  local search, the default before issue 3), ``itinerant-ils-nofleet`` (iterated local
+  search without the fleet search), ``itinerant-ils-rw`` (a random-walk ruin alongside
+  SISR), ``itinerant-ils-abs`` (absences-based acceptance), ``itinerant-tabu`` (tabu
+  search), ``itinerant-warm`` (VROOM's routes for at most a third of the limit as
   ``initial_routes``, guided local search for the time left) and ``itinerant-pyvrp``
   (the same from PyVRP's routes after half the limit: a hybrid);
 * ``pyvrp``: PyVRP's ``Model`` (one vehicle type per class of identical vehicles,
@@ -39,14 +44,15 @@ from typing import TYPE_CHECKING, Any
 
 from ortools.constraint_solver import routing_enums_pb2
 
-from itinerant.optimize.routing import solve
-from itinerant.scenario import MetaheuristicName
+from itinerant.optimize.routing import RoutingResult, solve, solve_with
+from itinerant.scenario import MetaheuristicName, SolverSettings
 
 if TYPE_CHECKING:
     from itinerant.optimize.problem import RoutingProblem, Vehicle
 
 SOLVERS = (
     "itinerant",
+    "itinerant-core",
     "itinerant-gls",
     "itinerant-ils-nofleet",
     "itinerant-ils-rw",
@@ -65,11 +71,16 @@ NO_LIMIT = 10**9
 
 @dataclass(frozen=True)
 class Solved:
-    """Routes (node ids, one list per used vehicle), wall time and a short note."""
+    """Routes (node ids, one list per used vehicle), wall time and a short note.
+
+    From the routing core also its solutions and what ended it (``RoutingResult.ended_by``).
+    """
 
     routes: tuple[tuple[str, ...], ...]
     wall_s: float
     note: str = ""
+    solutions: int | None = None
+    ended_by: str = ""
 
 
 def missing(solver: str) -> str | None:
@@ -104,7 +115,8 @@ def run(solver: str, problem: RoutingProblem, *, limit_s: float, seed: int, thre
         The routes found (empty when none) and the wall time around the call.
     """
     runners: dict[str, Callable[[], Solved]] = {
-        "itinerant": lambda: run_itinerant(problem, limit_s),
+        "itinerant": lambda: run_planner(problem, limit_s),
+        "itinerant-core": lambda: run_itinerant(problem, limit_s),
         "itinerant-gls": lambda: run_itinerant(
             problem, limit_s, metaheuristic="GUIDED_LOCAL_SEARCH"
         ),
@@ -145,6 +157,25 @@ def _absences(params: Any) -> None:
     accept.absences_based.remove_route_with_lowest_absences = False
 
 
+def _solved(result: RoutingResult, wall: float, note: str) -> Solved:
+    """Return the routing core's result as :class:`Solved`."""
+    routes = tuple(tuple(node for node, _ in r.visits) for r in result.routes)
+    return Solved(routes, wall, note, result.solutions, result.ended_by)
+
+
+def run_planner(problem: RoutingProblem, limit_s: float) -> Solved:
+    """Route as the planner does with the default settings, ``limit_s`` as safety net."""
+    settings = SolverSettings(time_limit_s=float(limit_s))
+    began = time.perf_counter()
+    result = solve_with(problem, settings)
+    wall = time.perf_counter() - began
+    note = (
+        f"{settings.metaheuristic.lower()}, {result.solutions}/{result.solution_limit}"
+        f" solutions, ended by {result.ended_by}"
+    )
+    return _solved(result, wall, note)
+
+
 def run_itinerant(
     problem: RoutingProblem,
     limit_s: float,
@@ -164,8 +195,7 @@ def run_itinerant(
         tune=tune,
     )
     wall = time.perf_counter() - began
-    routes = tuple(tuple(node for node, _ in r.visits) for r in result.routes)
-    return Solved(routes, wall, f"{result.status}, {result.solutions} solutions")
+    return _solved(result, wall, f"{result.status}, {result.solutions} solutions")
 
 
 def run_itinerant_warm(
@@ -193,11 +223,10 @@ def run_itinerant_warm(
         initial_routes=start.routes if start is not None else None,
     )
     wall = time.perf_counter() - began
-    routes = tuple(tuple(node for node, _ in r.visits) for r in result.routes)
     note = metaheuristic.lower()
     if start is not None:
         note += f", from {len(start.routes)} routes in {start.wall_s:.1f}s"
-    return Solved(routes, wall, f"{note}, {result.solutions} solutions")
+    return _solved(result, wall, f"{note}, {result.solutions} solutions")
 
 
 # --------------------------------------------------------------------------- peers

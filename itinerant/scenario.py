@@ -952,6 +952,14 @@ class SolverSettings(_Model):
     metaheuristic: MetaheuristicName = Field(
         default="GUIDED_LOCAL_SEARCH", description="OR-Tools local-search metaheuristic"
     )
+    guided_local_search_lambda: float = Field(
+        strict=True,
+        default=10.0,
+        gt=0,
+        le=1e6,
+        description="weight of guided local search's arc penalties (OR-Tools' default 0.1 "
+        "never lets it give up a visit to escape a local optimum; measured best: 10)",
+    )
     value_per_visit: float = Field(
         strict=True,
         default=1000,

@@ -132,7 +132,7 @@ def test_optw_reader_bks_and_checker() -> None:
 
 
 def test_itinerant_adapter_solves_optw_feasibly() -> None:
-    """The shared builder on pr01 for 1 s: one tour that passes the exact check."""
+    """The planner's routing on pr01, 1 s safety net: one tour that passes the exact check."""
     inst = read_optw(optw_path("pr01"))
     out = run("itinerant", optw_problem(inst), limit_s=1.0, seed=1, threads=1)
     assert len(out.routes) == 1
@@ -140,6 +140,24 @@ def test_itinerant_adapter_solves_optw_feasibly() -> None:
     assert check.feasible, check.problems
     # best known 308; a 1 s search is well above half of it
     assert check.value >= 154
+
+
+def test_itinerant_runs_what_the_planner_runs() -> None:
+    """``itinerant`` is the planner's routing (``solve_with`` and ``SolverSettings()``): on
+    r101, with a safety net the default work budget never reaches, it stops on that budget,
+    returns exactly the routes of the planner's call and reaches the best known score
+    (198; guided local search with OR-Tools' lambda 0.1 stayed at 179)."""
+    from itinerant.optimize.routing import solve_with
+    from itinerant.scenario import SolverSettings
+
+    inst = read_optw(optw_path("r101"))
+    problem = optw_problem(inst)
+    out = run("itinerant", problem, limit_s=600.0, seed=1, threads=1)
+    planner = solve_with(problem, SolverSettings(time_limit_s=600.0))
+    assert out.ended_by in ("solution_limit", "local_optimum")
+    assert out.solutions == planner.solutions <= SolverSettings().routing_solution_limit
+    assert out.routes == tuple(tuple(n for n, _ in r.visits) for r in planner.routes)
+    assert check_optw(inst, [int(c) for r in out.routes for c in r]).value == 198
 
 
 def test_vroom_adapter_collects_priorities_on_optw() -> None:

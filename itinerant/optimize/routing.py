@@ -22,7 +22,7 @@ from itertools import pairwise
 from typing import Any, Final, Literal
 
 from itinerant.optimize.problem import Matrix, RoutingProblem, Vehicle
-from itinerant.scenario import FirstSolutionStrategy, MetaheuristicName
+from itinerant.scenario import FirstSolutionStrategy, MetaheuristicName, SolverSettings
 
 __all__ = [
     "FirstSolution",
@@ -30,6 +30,7 @@ __all__ = [
     "RoutingResult",
     "build_model",
     "solve",
+    "solve_with",
 ]
 
 logger = logging.getLogger(__name__)
@@ -360,6 +361,7 @@ def solve(
     metaheuristic: Metaheuristic = "AUTOMATIC",
     initial_routes: Sequence[Sequence[str]] | None = None,
     fleet_search: bool | None = None,
+    gls_lambda: float | None = None,
     tune: Callable[[Any], None] | None = None,
 ) -> RoutingResult:
     """Solve a routing problem; stop on ``solution_limit``, ``time_limit_s`` as a safety net.
@@ -421,6 +423,9 @@ def solve(
     fleet_search
         Minimise the fleet first (see above); ``None``: when the problem has the pure
         VRPTW shape and the search is :data:`ILS` without initial routes.
+    gls_lambda
+        Guided local search's penalty weight (``guided_local_search_lambda_coefficient``);
+        ``None``: OR-Tools' default (0.1).
     tune
         Called with the OR-Tools search parameters before each solve (experiments).
 
@@ -457,7 +462,30 @@ def solve(
         first_solution=first_solution,
         metaheuristic=metaheuristic,
         initial_routes=initial_routes,
+        gls_lambda=gls_lambda,
         tune=tune,
+    )
+
+
+def solve_with(
+    problem: RoutingProblem,
+    settings: SolverSettings,
+    *,
+    first_solution: FirstSolution | None = None,
+) -> RoutingResult:
+    """Solve as the planner routes a week: :func:`solve` with a scenario's solver settings.
+
+    The work budget is ``settings.routing_solution_limit``, the safety net
+    ``settings.time_limit_s``; ``first_solution`` overrides ``settings.first_solution``.
+    The benchmarks call it with ``SolverSettings()`` to measure what users get.
+    """
+    return solve(
+        problem,
+        solution_limit=settings.routing_solution_limit,
+        time_limit_s=settings.time_limit_s,
+        first_solution=first_solution or settings.first_solution,
+        metaheuristic=settings.metaheuristic,
+        gls_lambda=settings.guided_local_search_lambda,
     )
 
 
@@ -651,6 +679,7 @@ def _solve_once(
     first_solution: FirstSolution,
     metaheuristic: MetaheuristicName,
     initial_routes: Sequence[Sequence[str]] | None = None,
+    gls_lambda: float | None = None,
     tune: Callable[[Any], None] | None = None,
     ruin: tuple[int, int] = (20, 15),
     temperatures: tuple[float, float] | None = None,
@@ -677,6 +706,8 @@ def _solve_once(
         params.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
         )
+    if gls_lambda is not None:
+        params.guided_local_search_lambda_coefficient = gls_lambda
     params.solution_limit = solution_limit
     params.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
     if tune is not None:

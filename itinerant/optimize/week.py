@@ -24,7 +24,7 @@ from itinerant.optimize.problem import (
     restrict_to_roster,
     week_dates,
 )
-from itinerant.optimize.routing import FirstSolution, RoutingResult, solve
+from itinerant.optimize.routing import FirstSolution, RoutingResult, solve_with
 from itinerant.plan import (
     IdleUnitDay,
     Kpis,
@@ -264,13 +264,7 @@ def _plan_pass(
     )
     route_shifts = {k: v for k, v in roster.shifts.items() if wk.unit_day(k).mode == "route"}
     routed = restrict_to_roster(problem, route_shifts, roster.stays, stops)
-    result = solve(
-        routed,
-        solution_limit=settings.routing_solution_limit,
-        time_limit_s=settings.time_limit_s,
-        first_solution=first_solution or settings.first_solution,
-        metaheuristic=settings.metaheuristic,
-    )
+    result = solve_with(routed, settings, first_solution=first_solution)
     _check_dropped_mandatory(routed, result, stops)
     return _make_plan(
         scenario,

@@ -24,6 +24,7 @@ __all__ = [
     "format_ratio",
     "provenance",
     "text",
+    "text_keys",
     "weekday_name",
 ]
 
@@ -749,6 +750,11 @@ _TEXT: dict[str, dict[str, str]] = {
     "provenance.closed": {"fr": ", routes fermées : ", "en": ", closed: "},
     "provenance.bundled": {"fr": "fichier fourni ", "en": "bundled "},
 }
+
+
+def text_keys(prefix: str) -> tuple[str, ...]:
+    """Return the keys of the labels that start with ``prefix``, in table order."""
+    return tuple(key for key in _TEXT if key.startswith(prefix))
 
 
 def text(key: str, lang: Language = "fr", /, **values: object) -> str:

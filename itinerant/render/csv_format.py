@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from itinerant.i18n import text
+from itinerant.i18n import text, text_keys
 
 if TYPE_CHECKING:
     from _csv import Reader as _Reader
@@ -141,45 +141,7 @@ def parse_number(cell: str) -> float:
     return float(cell.strip().replace("\u202f", "").replace(",", "."))
 
 
-CSV_COLUMN_KEYS: tuple[str, ...] = (
-    # schedule.csv
-    "date",
-    "unit_id",
-    "unit",
-    "crew",
-    "stop",
-    "commune",
-    "insee",
-    "venue",
-    "address",
-    "arrival",
-    "session_start",
-    "session_end",
-    "departure",
-    "drive_min",
-    "distance_m",
-    # changes.csv
-    "change",
-    "from_date",
-    "from_time",
-    "from_unit",
-    "from_crew",
-    "to_date",
-    "to_time",
-    "to_unit",
-    "to_crew",
-    "reason",
-    # history export
-    "week",
-    "stop_id",
-    "status",
-    "start_time",
-    "source",
-    # rotation.csv, indicateurs.csv
-    "population",
-    "visits",
-    "indicator",
-    "label",
-    "best",
+CSV_COLUMN_KEYS: tuple[str, ...] = tuple(
+    key.removeprefix("csv.") for key in text_keys("csv.") if key.count(".") == 1
 )
-"""Every column key a table uses, each with a ``csv.<key>`` header in :mod:`i18n`."""
+"""Every column key a table uses: the ``csv.<key>`` headers of :mod:`i18n` (one home)."""

@@ -92,18 +92,22 @@ def _client(scheduler: str | None, count: int) -> Iterator[Client]:
 
     if scheduler is None:
         logger.info("starting a local cluster of %d worker process(es)", count)
-        with (
-            dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}),
-            LocalCluster(
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = LocalCluster(
                 n_workers=count,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0",  # any free port: never one in use
                 silence_logs=logging.ERROR,
-            ) as cluster,
-            Client(cluster, set_as_default=False) as client,
-        ):
-            yield client
+            )
+            try:
+                client = Client(cluster, set_as_default=False)
+                try:
+                    yield client
+                finally:
+                    _close_quietly(client, "client")
+            finally:
+                _close_quietly(cluster, "local cluster")
         return
     logger.info("connecting to the dask scheduler %s", scheduler)
     if "://" in scheduler:
@@ -120,6 +124,19 @@ def _client(scheduler: str | None, count: int) -> Iterator[Client]:
         raise SweepError(msg) from exc
     with client:
         yield client
+
+
+def _close_quietly(resource: Any, what: str) -> None:
+    """Close a local cluster or its client; a failure to stop is logged, never raised.
+
+    The sweep's jobs are over by then: their results, or the :class:`SweepError` naming a
+    job that killed its workers, must reach the caller even when a worker process that
+    the nanny was restarting cannot be joined at shutdown.
+    """
+    try:
+        resource.close()
+    except Exception as exc:  # noqa: BLE001  # shutdown only; the outcome is already known
+        logger.warning("stopping the %s: %s: %s", what, type(exc).__name__, exc)
 
 
 def _result(future: Any, name: str) -> Any:
